@@ -1,0 +1,98 @@
+/**
+ * Chain rules: which fork a block runs under, whether blocks pay rewards, and the Common
+ * (with our native crypto) for that fork. A profile is stored with the blocks so that
+ * `replay` needs no flags.
+ */
+import { Common, Hardfork, Mainnet, createCustomCommon, createCommonFromGethGenesis } from '@ethereumjs/common'
+import type { GethGenesis } from '@ethereumjs/common'
+import { ecrecover, kzg } from './crypto.js'
+
+export type ChainProfile =
+  | { kind: 'mainnet' }
+  /** Every block under one fork, no block rewards (anvil, `--hardfork NAME`). */
+  | { kind: 'fixed'; chainId: number; hardfork: string }
+  /** A geth-style genesis `config` (`--chain FILE`); rewards as the fork schedule says. */
+  | { kind: 'geth'; chainId: number; config: Record<string, unknown> }
+
+export class ChainRulesError extends Error {
+  override name = 'ChainRulesError'
+}
+
+export interface ChainRules {
+  readonly profile: ChainProfile
+  readonly chainId: bigint
+  /** The Common for a block (one instance per fork, reused). */
+  commonFor(number: bigint, timestamp: bigint): Common
+  /** Pre-merge block and ommer rewards are paid. */
+  paysRewards(common: Common): boolean
+  /** The block that applies the DAO irregular state change, if any. */
+  readonly daoForkBlock?: bigint
+}
+
+const FORK_ORDER: string[] = Object.values(Hardfork)
+
+export function isKnownHardfork(name: string): boolean {
+  return FORK_ORDER.includes(name)
+}
+
+/** Accepts our names and common aliases ("merge" → paris, "shanghai", "Cancun"). */
+export function normalizeHardfork(name: string): string {
+  const lower = name.trim().toLowerCase()
+  const alias: Record<string, string> = {
+    merge: 'paris', frontier: 'chainstart', tangerine: 'tangerineWhistle', tangerinewhistle: 'tangerineWhistle',
+    spuriousdragon: 'spuriousDragon', muirglacier: 'muirGlacier', arrowglacier: 'arrowGlacier',
+    grayglacier: 'grayGlacier', eip150: 'tangerineWhistle', eip158: 'spuriousDragon',
+  }
+  const found = alias[lower] ?? FORK_ORDER.find((f) => f.toLowerCase() === lower)
+  if (!found) throw new ChainRulesError(`unknown hardfork "${name}" (known: ${FORK_ORDER.join(', ')})`)
+  return found
+}
+
+const customCrypto = { ecrecover, kzg }
+
+export function chainRules(profile: ChainProfile): ChainRules {
+  switch (profile.kind) {
+    case 'mainnet':
+      return scheduleRules(profile, new Common({ chain: Mainnet, customCrypto }), true, 1920000n)
+    case 'fixed': {
+      const hardfork = normalizeHardfork(profile.hardfork)
+      const base = createCustomCommon({ chainId: profile.chainId, name: `fixed-${hardfork}` }, Mainnet, {
+        hardfork, customCrypto,
+      })
+      return {
+        profile,
+        chainId: BigInt(profile.chainId),
+        commonFor: () => base,
+        paysRewards: () => false,
+      }
+    }
+    case 'geth': {
+      const common = createCommonFromGethGenesis({ config: profile.config } as unknown as GethGenesis, {
+        chain: `geth-${profile.chainId}`, customCrypto,
+      })
+      const dao = profile.config['daoForkSupport'] === true && profile.config['daoForkBlock'] !== undefined
+        ? BigInt(profile.config['daoForkBlock'] as number) : undefined
+      return scheduleRules(profile, common, true, dao)
+    }
+  }
+}
+
+function scheduleRules(profile: ChainProfile, template: Common, rewards: boolean, dao?: bigint): ChainRules {
+  const byFork = new Map<string, Common>()
+  return {
+    profile,
+    chainId: template.chainId(),
+    daoForkBlock: dao,
+    commonFor(number, timestamp) {
+      const fork = template.getHardforkBy({ blockNumber: number, timestamp })
+      let c = byFork.get(fork)
+      if (!c) {
+        c = template.copy()
+        c.setHardfork(fork)
+        byFork.set(fork, c)
+      }
+      return c
+    },
+    paysRewards: (common) => rewards && !common.gteHardfork(Hardfork.Paris),
+  }
+}
