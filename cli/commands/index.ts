@@ -1,0 +1,9 @@
+import type { Command } from 'commander'
+import { register as importCmd } from './import.js'
+import { register as replayCmd } from './replay.js'
+
+/** Each command lives in its own module; this list is the only place that names them all. */
+export function registerAll(program: Command): void {
+  importCmd(program)
+  replayCmd(program)
+}
