@@ -67,7 +67,9 @@ export function chainRules(profile: ChainProfile): ChainRules {
       }
     }
     case 'geth': {
-      const common = createCommonFromGethGenesis({ config: profile.config } as unknown as GethGenesis, {
+      // Only the config's fork schedule matters here; the genesis fields are placeholders.
+      const genesis = { config: profile.config, difficulty: '0x1', gasLimit: '0x1', nonce: '0x0', alloc: {}, extraData: '0x', timestamp: '0x0' }
+      const common = createCommonFromGethGenesis(genesis as unknown as GethGenesis, {
         chain: `geth-${profile.chainId}`, customCrypto,
       })
       const dao = profile.config['daoForkSupport'] === true && profile.config['daoForkBlock'] !== undefined
