@@ -6,6 +6,7 @@
 import { Common, Hardfork, Mainnet, createCustomCommon, createCommonFromGethGenesis } from '@ethereumjs/common'
 import type { GethGenesis } from '@ethereumjs/common'
 import { ecrecover, kzg } from './crypto.js'
+import { installJumpDestCache, shareCommon } from './evm-tuning.js'
 
 export type ChainProfile =
   | { kind: 'mainnet' }
@@ -51,14 +52,15 @@ export function normalizeHardfork(name: string): string {
 const customCrypto = { ecrecover, kzg }
 
 export function chainRules(profile: ChainProfile): ChainRules {
+  installJumpDestCache()
   switch (profile.kind) {
     case 'mainnet':
       return scheduleRules(profile, new Common({ chain: Mainnet, customCrypto }), true, 1920000n)
     case 'fixed': {
       const hardfork = normalizeHardfork(profile.hardfork)
-      const base = createCustomCommon({ chainId: profile.chainId, name: `fixed-${hardfork}` }, Mainnet, {
+      const base = shareCommon(createCustomCommon({ chainId: profile.chainId, name: `fixed-${hardfork}` }, Mainnet, {
         hardfork, customCrypto,
-      })
+      }))
       return {
         profile,
         chainId: BigInt(profile.chainId),
@@ -91,7 +93,7 @@ function scheduleRules(profile: ChainProfile, template: Common, rewards: boolean
       if (!c) {
         c = template.copy()
         c.setHardfork(fork)
-        byFork.set(fork, c)
+        byFork.set(fork, shareCommon(c))
       }
       return c
     },

@@ -62,12 +62,12 @@ export async function verifyBlock(input: VerifyInput): Promise<BlockVerdict> {
   }
 
   compare('blockHash', input.rpcHash.toLowerCase(), bytesToHex(block.hash()))
-  const txRoot = await orderedTrieRoot(block.transactions.map((t) => t.serialize()))
+  const txRoot = orderedTrieRoot(block.transactions.map((t) => t.serialize()))
   compare('transactionsRoot', bytesToHex(header.transactionsTrie), bytesToHex(txRoot))
 
   const encodedReceipts = execution.receipts.map((r, i) => encodeReceipt(r, block.transactions[i]!.type))
   if (block.common.gteHardfork(Hardfork.Byzantium) || input.intermediateRoots) {
-    compare('receiptsRoot', bytesToHex(header.receiptTrie), bytesToHex(await orderedTrieRoot(encodedReceipts)))
+    compare('receiptsRoot', bytesToHex(header.receiptTrie), bytesToHex(orderedTrieRoot(encodedReceipts)))
   } else {
     checks.receiptsRoot = 'unchecked'
     unchecked.receiptsRoot = 'needs a witness: receipts before Byzantium carry intermediate state roots'

@@ -4,7 +4,7 @@
  * under the parent's state root; lookups walk it and throw MissingNodeError where the
  * witness does not reach (a witness only holds what the block touches).
  */
-import { RLP } from '@ethereumjs/rlp'
+import { RLP, type NestedUint8Array } from '@ethereumjs/rlp'
 import type { AccountData, StateView } from '../../types.js'
 import { decodeAccount, decodeStorageValue, type AccountState } from './account.js'
 import {
@@ -46,7 +46,12 @@ const EMPTY_ROOT_BYTES = hexToBytes(EMPTY_TRIE_ROOT)
 export function decodeWitnessHeaders(headers: string[]): WitnessHeader[] {
   return headers.map((hex) => {
     const bytes = hexToBytes(hex as `0x${string}`)
-    const fields = RLP.decode(bytes)
+    let fields: Uint8Array | NestedUint8Array
+    try {
+      fields = RLP.decode(bytes)
+    } catch (e) {
+      throw new WitnessError(`witness header is not valid RLP: ${(e as Error).message}`)
+    }
     if (!Array.isArray(fields) || fields.length < 15) throw new WitnessError('witness header is not an RLP header')
     const stateRoot = fields[3]
     const number = fields[8]

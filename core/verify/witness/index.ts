@@ -1,6 +1,6 @@
 /** Witness-based state verification: proofs, partial tries, state roots, execution witnesses. */
 export { ProofError, MissingNodeError, WitnessError, type MissingNodeRole } from './errors.js'
-export { EMPTY_TRIE_ROOT, KECCAK_EMPTY } from './bytes.js'
+export { EMPTY_TRIE_ROOT, KECCAK_EMPTY, accountKey, storageKey, toWord } from './bytes.js'
 export { NodeStore, type NodeSource } from './node-store.js'
 export { type AccountState, encodeAccount, decodeAccount } from './account.js'
 export { TrieResolver, trieGet, triePut, trieDelete, trieRoot, rootNode } from './partial-trie.js'

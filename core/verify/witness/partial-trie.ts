@@ -224,9 +224,11 @@ function prependPath(prefix: Uint8Array, child: TrieNode | null): TrieNode | nul
       return leafNode(concatNibbles(prefix, child.path), child.value)
     case 'extension':
       return extensionNode(concatNibbles(prefix, child.path), child.child)
-    default:
-      // A branch (or, after an unchanged delete, an unresolved branch) stays below an extension.
+    case 'branch':
       return extensionNode(prefix, child)
+    case 'hash':
+      // Its kind decides the merge; callers resolve it first (normaliseBranch) or never pass one.
+      throw new Error(`internal: unresolved node ${bytesToHex(child.hash)} in a path merge`)
   }
 }
 

@@ -38,7 +38,11 @@ export type StateRootResult = { root: string } | { unchecked: string; missing: M
 
 const EMPTY_ROOT_BYTES = hexToBytes(EMPTY_TRIE_ROOT)
 
-/** Witness from `eth_getProof` answers at the parent block (assumed verified) and optional extra proofs. */
+/**
+ * Witness from `eth_getProof` answers at the parent block and (optionally) at the block
+ * itself, both assumed verified. Where proofs were just verified, pass the stores that
+ * verifyProofs filled instead: that avoids hashing every node a second time.
+ */
 export function witnessFromProofs(
   stateRoot: string,
   proofs: Iterable<EthAccountProof>,
