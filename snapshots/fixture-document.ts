@@ -27,6 +27,11 @@ const HEX = /^0x[0-9a-fA-F]*$/
 const HASH = /^0x[0-9a-fA-F]{64}$/
 
 export function readFixtureFile(path: string): FixtureDocument {
+  return validateFixture(readJsonDocument(path), path)
+}
+
+/** A `.json` or `.json.gz` file's parsed content, with errors naming the file. */
+export function readJsonDocument(path: string): unknown {
   let bytes: Buffer
   try {
     bytes = readFileSync(path)
@@ -45,7 +50,7 @@ export function readFixtureFile(path: string): FixtureDocument {
   } catch (e) {
     throw new FixtureError(`${path}: invalid JSON: ${(e as Error).message}`)
   }
-  return validateFixture(doc, path)
+  return doc
 }
 
 export function validateFixture(doc: unknown, path: string): FixtureDocument {

@@ -1,5 +1,6 @@
 /**
- * `parevm import`: fixture documents (files or folders of `.json.gz`) into the store. Every
+ * `parevm import`: fixture documents (files or folders of `.json.gz`) into the store: the
+ * `{block, preState, blockHashes}` format, and recorded RPC answers (`{chainId, block, calls}`). Every
  * file is read and validated before anything is written, and all are stored in one
  * transaction: a bad file leaves the database as it was. Importing twice stores once.
  */
@@ -11,7 +12,8 @@ import { codeHashOf, toAddress, toWord } from '../core/execute/prestate.js'
 import { EMPTY_CODE_HASH, ZERO_WORD } from '../core/execute/state-layer.js'
 import { encodePreState } from '../storage/codec.js'
 import type { BlockRecord, Store } from '../storage/store.js'
-import { FixtureError, readFixtureFile, type FixtureDocument } from './fixture-document.js'
+import { FixtureError, readJsonDocument, validateFixture, type FixtureDocument } from './fixture-document.js'
+import { isRecording, recordingToRecord } from './import-recording.js'
 
 export const MAINNET_CHAIN = { chainId: 1, profile: { kind: 'mainnet' as const } }
 
@@ -93,7 +95,12 @@ export function importFixtures(store: Store, paths: string[], onFile?: (file: st
   // Read and validate everything first: nothing is written unless every file is good.
   const records = files.map((f) => {
     onFile?.(f)
-    return fixtureToRecord(readFixtureFile(f), f)
+    const doc = readJsonDocument(f)
+    if (isRecording(doc)) {
+      if (doc.chainId !== 1) throw new FixtureError(`${f}: recording of chain ${doc.chainId}; only mainnet recordings are imported`)
+      return recordingToRecord(doc, f)
+    }
+    return fixtureToRecord(validateFixture(doc, f), f)
   })
   let stored = 0
   store.db.transaction(() => {

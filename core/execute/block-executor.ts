@@ -71,6 +71,11 @@ export interface BlockExecution {
 
 export interface ExecuteOptions {
   recordReads?: boolean
+  /**
+   * The state root after each transaction, for receipts before Byzantium (they carry it).
+   * Given the block's changes so far; without it those roots are zero and left unchecked.
+   */
+  intermediateRoot?: (changes: StateChanges) => Uint8Array
 }
 
 export class BlockExecutor {
@@ -127,12 +132,15 @@ export class BlockExecutor {
     let receiptGas = 0n
     let gasUsed = 0n
     for (const tx of block.transactions) {
+      const rootOf = opts.intermediateRoot
+      layer.stateRootHook = rootOf ? () => rootOf(overlay.changesWith(layer.peekWrites())) : null
       const outcome = await this.executeTx(vm, layer, overlay, block, tx, receiptGas, opts.recordReads === true)
       txs.push(outcome)
       receiptGas += outcome.result.totalGasSpent
       gasUsed += outcome.blockGasSpent
     }
 
+    layer.stateRootHook = null
     const t2 = performance.now()
     layer.beginTx(overlay)
     if (common.isActivatedEIP(4895)) {

@@ -50,6 +50,17 @@ export class Overlay implements StateView {
     for (const [hash, code] of ws.code) this.code.set(hash, code)
   }
 
+  /** The changes as they would be with `pending` committed too (this overlay is not modified). */
+  changesWith(pending: WriteSet): StateChanges {
+    const copy = new Overlay(this.base)
+    for (const [a, v] of this.accounts) copy.accounts.set(a, v)
+    for (const a of this.cleared) copy.cleared.add(a)
+    for (const [a, slots] of this.storage) copy.storage.set(a, new Map(slots))
+    for (const [h, c] of this.code) copy.code.set(h, c)
+    copy.apply(pending)
+    return copy.changes()
+  }
+
   /** What the block changed, against the pre-state, sorted by address. Canonical: equal effects give equal output. */
   changes(): StateChanges {
     const touched = new Set<string>([...this.accounts.keys(), ...this.storage.keys(), ...this.cleared])

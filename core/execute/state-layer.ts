@@ -93,15 +93,24 @@ export class StateLayer implements StateManagerInterface {
     this.marks.length = 0
   }
 
-  /** The transaction's writes; the layer is empty afterwards until the next `beginTx`. */
-  endTx(): WriteSet {
+  /** The transaction's writes so far, without ending it (copies). */
+  peekWrites(): WriteSet {
+    return { accounts: new Map(this.accounts), cleared: new Set(this.cleared), storage: this.storageWords(), code: new Map(this.code) }
+  }
+
+  private storageWords(): Map<string, Map<string, string>> {
     const storage = new Map<string, Map<string, string>>()
     for (const [addr, slots] of this.storage) {
       const out = new Map<string, string>()
       for (const [slot, v] of slots) out.set(slot, bytesToWord(v))
       storage.set(addr, out)
     }
-    const ws: WriteSet = { accounts: this.accounts, cleared: this.cleared, storage, code: this.code }
+    return storage
+  }
+
+  /** The transaction's writes; the layer is empty afterwards until the next `beginTx`. */
+  endTx(): WriteSet {
+    const ws: WriteSet = { accounts: this.accounts, cleared: this.cleared, storage: this.storageWords(), code: this.code }
     this.accounts = new Map()
     this.storage = new Map()
     this.cleared = new Set()

@@ -6,7 +6,13 @@
 import { Hardfork } from '@ethereumjs/common'
 import type { ChainRules } from '../execute/chain.js'
 import { decodeBlock } from '../execute/decode.js'
-import type { BlockExecution, BlockExecutor, BlockInput } from '../execute/block-executor.js'
+import type { BlockExecution, BlockExecutor, BlockInput, ExecuteOptions } from '../execute/block-executor.js'
+import type { StateChanges } from '../types.js'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { computeStateRoot, ExecutionWitnessState, type ExecutionWitness } from '../verify/witness/index.js'
+import {
+  checkStateRootWithWitness, prepareProofWitness, type PreparedWitness, type ProofWitnessData, type StateRootVerdict,
+} from '../verify/state-root-check.js'
 import { decodeRawBlock, type LoadedBlock, type RawBlock } from '../../storage/codec.js'
 import { verifyBlock, type CheckState, type Mismatch } from '../verify/checks.js'
 
@@ -34,11 +40,11 @@ export interface BlockReport {
 }
 
 /** How a block's transactions are executed: sequentially, or by Block-STM. */
-export type ExecuteFn = (input: BlockInput) => Promise<{ execution: BlockExecution; stats: BlockStats }>
+export type ExecuteFn = (input: BlockInput, opts?: ExecuteOptions) => Promise<{ execution: BlockExecution; stats: BlockStats }>
 
 export function sequentialExecute(executor: BlockExecutor): ExecuteFn {
-  return async (input) => {
-    const execution = await executor.execute(input)
+  return async (input, opts) => {
+    const execution = await executor.execute(input, opts)
     const n = execution.txs.length
     return { execution, stats: { executions: n, aborts: 0, reexecutions: 0, validationFailures: 0 } }
   }
@@ -54,6 +60,18 @@ export async function replayLoadedBlock(loaded: LoadedBlock, rules: ChainRules, 
   const t0 = performance.now()
   const decoded = decodeBlock(loaded.json, rules)
   const { block } = decoded
+  const preByzantium = !block.common.gteHardfork(Hardfork.Byzantium)
+  const witness = prepareWitness(loaded, block.header.stateRoot)
+  // Receipts before Byzantium carry the state root after each transaction: with a witness we compute it.
+  let intermediateFailure: string | undefined
+  const intermediateRoot = witness.prepared && preByzantium
+    ? (changes: StateChanges): Uint8Array => {
+      const r = computeStateRoot(witness.prepared!.witness, changes)
+      if ('root' in r) return hexToBytes(r.root as `0x${string}`)
+      intermediateFailure ??= r.unchecked
+      return new Uint8Array(32)
+    }
+    : undefined
   const t1 = performance.now()
   const { execution, stats } = await execute({
     block,
@@ -62,8 +80,8 @@ export async function replayLoadedBlock(loaded: LoadedBlock, rules: ChainRules, 
     ommerCount: loaded.json.uncles?.length ?? 0,
     ommers: loaded.ommers,
     rewards: rules.paysRewards(block.common),
-    daoFork: rules.daoForkBlock === block.header.number && block.common.hardforkIsActiveOnBlock(Hardfork.Dao, block.header.number),
-  })
+    daoFork: rules.daoForkBlock === block.header.number,
+  }, { intermediateRoot })
   const t2 = performance.now()
   const verdict = await verifyBlock({
     rpcHash: loaded.json.hash,
@@ -71,8 +89,23 @@ export async function replayLoadedBlock(loaded: LoadedBlock, rules: ChainRules, 
     execution,
     senderMismatches: decoded.senderMismatches,
     canonicalReceipts: loaded.receipts,
-    intermediateRoots: false,
+    intermediateRoots: intermediateRoot !== undefined && intermediateFailure === undefined,
   })
+  if (preByzantium && intermediateRoot && intermediateFailure) {
+    verdict.checks.receiptsRoot = 'unchecked'
+    verdict.unchecked.receiptsRoot = `intermediate state roots: ${intermediateFailure}`
+  }
+  const stateVerdict: StateRootVerdict = execution.ommersUnknown
+    ? { state: 'unchecked', reason: 'ommer headers not stored (their rewards are unknown)', mismatches: [] }
+    : witness.prepared
+      ? checkStateRootWithWitness(bytesToHex(block.header.stateRoot), execution.changes, witness.prepared, execution.txs.map((t) => t.writes))
+      : witness.executionWitness
+        ? rootFromExecutionWitness(witness.executionWitness, execution.changes, bytesToHex(block.header.stateRoot))
+        : { state: 'unchecked', reason: witness.error ?? 'no witness', mismatches: [] }
+  verdict.checks.stateRoot = stateVerdict.state
+  if (stateVerdict.state === 'unchecked') verdict.unchecked.stateRoot = stateVerdict.reason!
+  else delete verdict.unchecked.stateRoot
+  verdict.mismatches.push(...stateVerdict.mismatches)
   const t3 = performance.now()
   return {
     number: loaded.number,
@@ -92,4 +125,34 @@ export async function replayLoadedBlock(loaded: LoadedBlock, rules: ChainRules, 
     },
     stats,
   }
+}
+
+interface Witnesses {
+  prepared?: PreparedWitness
+  executionWitness?: ExecutionWitnessState
+  error?: string
+}
+
+/** The stored witness, checked and ready; a bad one makes the check unchecked with the reason. */
+function prepareWitness(loaded: LoadedBlock, stateRoot: Uint8Array): Witnesses {
+  const w = loaded.witness
+  if (!w) return {}
+  try {
+    if (w.kind === 'proofs') return { prepared: prepareProofWitness(w.data as ProofWitnessData, bytesToHex(stateRoot)) }
+    if (w.kind === 'execution-witness') {
+      const data = w.data as { parentStateRoot: string; witness: ExecutionWitness }
+      return { executionWitness: new ExecutionWitnessState(data.witness, data.parentStateRoot) }
+    }
+    return { error: `unknown witness kind ${w.kind}` }
+  } catch (e) {
+    return { error: `stored witness is invalid: ${(e as Error).message}` }
+  }
+}
+
+function rootFromExecutionWitness(w: ExecutionWitnessState, changes: StateChanges, expected: string): StateRootVerdict {
+  const r = computeStateRoot(w.toStateWitness(), changes)
+  if ('unchecked' in r) return { state: 'unchecked', reason: r.unchecked, mismatches: [] }
+  return r.root === expected
+    ? { state: 'match', mismatches: [] }
+    : { state: 'mismatch', mismatches: [{ field: 'stateRoot', expected, actual: r.root }] }
 }
