@@ -119,7 +119,8 @@ const FORBIDDEN_FLAGS = ['--host', '--port', '-p', '--fork-url', '-f', '--rpc-ur
 export function anvilArgs(opts: AnvilOptions = {}): string[] {
   for (const arg of opts.extraArgs ?? []) {
     const flag = arg.split('=')[0]!
-    if (FORBIDDEN_FLAGS.includes(flag)) {
+    // Also catch short flags with the value attached ("-p8545", "-fhttp://…").
+    if (FORBIDDEN_FLAGS.includes(flag) || /^-[pf][^-]/.test(arg)) {
       throw new AnvilOptionsError(`extraArgs may not contain ${flag}: anvil must stay on ${HOST} with --port 0`)
     }
   }
@@ -258,12 +259,13 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilNode> {
     const cleanup = (): void => {
       clearTimeout(timer)
       child.stdout!.off('data', onData)
-      child.off('exit', onExit)
+      child.off('close', onExit)
       child.off('error', onError)
     }
     child.stdout!.on('data', (s: string) => tail.push(s))
     child.stdout!.on('data', onData)
-    child.once('exit', onExit)
+    // 'close' (not 'exit'): fires after stderr is drained, so the error carries anvil's message.
+    child.once('close', onExit)
     child.once('error', onError)
   }).catch(async (err: unknown) => {
     await stop().catch(() => undefined)

@@ -132,11 +132,6 @@ if (strip0x(CHILD_INITCODE).length / 2 !== CHILD_INIT_LEN || strip0x(FACTORY_COD
 
 export const CHILD_INITCODE_HASH = keccakHex(CHILD_INITCODE)
 
-/** 32-byte salt as 0x-hex. */
-export function saltHex(salt: bigint | number): string {
-  return '0x' + word(salt)
-}
-
 /** Address of the child the factory deploys for `salt` (EIP-1014 formula). */
 export function childAddress(factory: string, salt: bigint | number): string {
   const addr = generateAddress2(hexToBytes(strip0x(factory)), hexToBytes(word(salt)), hexToBytes(strip0x(CHILD_INITCODE)))

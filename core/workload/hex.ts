@@ -37,7 +37,3 @@ export function mappingSlot(key: string, slot: bigint | number): string {
 export function slotKey(slot: bigint | number): string {
   return '0x' + word(slot)
 }
-
-export function sameAddress(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase()
-}
