@@ -6,6 +6,7 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import { hexToBytes } from '@ethereumjs/util'
 import type { AccountData } from '../core/types.js'
 import { PreState, type PreAccount } from '../core/execute/prestate.js'
+import { internCode } from '../core/execute/code-cache.js'
 import type { RpcBlockJson } from '../core/execute/decode.js'
 import type { OmmerInfo } from '../core/execute/block-executor.js'
 import type { CanonicalReceipt } from '../core/verify/checks.js'
@@ -69,7 +70,7 @@ export function decodeRawBlock(raw: RawBlock): LoadedBlock {
       storage: slots ? new Map(Object.entries(slots)) : undefined,
     })
   }
-  const codes = new Map<string, Uint8Array>(raw.codes)
+  const codes = new Map<string, Uint8Array>(raw.codes.map(([h, c]) => [h, internCode(h, c)]))
   return {
     number: raw.number,
     json: unpack<RpcBlockJson>(raw.body),

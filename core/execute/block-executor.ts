@@ -78,6 +78,17 @@ export interface ExecuteOptions {
   intermediateRoot?: (changes: StateChanges) => Uint8Array
 }
 
+/** A block in progress: its VM and state layer, and the state so far (pre-state + committed writes). */
+export interface BlockRun {
+  input: BlockInput
+  vm: VM
+  layer: StateLayer
+  overlay: Overlay
+  /** performance.now() at the start of the system steps, and at their end. */
+  t0: number
+  t1: number
+}
+
 export class BlockExecutor {
   private vms = new Map<Common, { vm: VM; layer: StateLayer }>()
   private hashSource: ((n: bigint) => Uint8Array | undefined) | null = null
@@ -109,6 +120,23 @@ export class BlockExecutor {
   }
 
   async execute(input: BlockInput, opts: ExecuteOptions = {}): Promise<BlockExecution> {
+    const run = await this.beginBlock(input)
+    const txs: TxOutcome[] = []
+    let receiptGas = 0n
+    for (const tx of input.block.transactions) {
+      const outcome = await this.runTxInBlock(run, tx, receiptGas, opts)
+      txs.push(outcome)
+      receiptGas += outcome.result.totalGasSpent
+    }
+    return this.finishBlock(run, txs)
+  }
+
+  /**
+   * The block-level steps before the transactions (DAO change, EIP-4788/2935 system writes).
+   * `execute` = `beginBlock`, `runTxInBlock` per transaction, `finishBlock`: split so that a
+   * parallel executor runs the same steps around its own transaction scheduling.
+   */
+  async beginBlock(input: BlockInput): Promise<BlockRun> {
     const { block } = input
     const common = block.common
     const { vm, layer } = await this.vmFor(common)
@@ -126,21 +154,27 @@ export class BlockExecutor {
       await accumulateParentBlockHash(vm, block.header.number, block.header.parentHash)
     }
     overlay.apply(layer.endTx())
+    return { input, vm, layer, overlay, t0, t1: performance.now() }
+  }
 
-    const t1 = performance.now()
-    const txs: TxOutcome[] = []
-    let receiptGas = 0n
-    let gasUsed = 0n
-    for (const tx of block.transactions) {
-      const rootOf = opts.intermediateRoot
-      layer.stateRootHook = rootOf ? () => rootOf(overlay.changesWith(layer.peekWrites())) : null
-      const outcome = await this.executeTx(vm, layer, overlay, block, tx, receiptGas, opts.recordReads === true)
-      txs.push(outcome)
-      receiptGas += outcome.result.totalGasSpent
-      gasUsed += outcome.blockGasSpent
+  /** One transaction over the block's state so far (`run.overlay`), committed into it. */
+  async runTxInBlock(run: BlockRun, tx: TypedTransaction, receiptGas: bigint, opts: ExecuteOptions = {}): Promise<TxOutcome> {
+    const { vm, layer, overlay } = run
+    const rootOf = opts.intermediateRoot
+    layer.stateRootHook = rootOf ? () => rootOf(overlay.changesWith(layer.peekWrites())) : null
+    try {
+      return await this.executeTx(vm, layer, overlay, run.input.block, tx, receiptGas, opts.recordReads === true)
+    } finally {
+      layer.stateRootHook = null
     }
+  }
 
-    layer.stateRootHook = null
+  /** The block-level steps after the transactions (withdrawals, rewards, requests) and the result. */
+  async finishBlock(run: BlockRun, txs: TxOutcome[]): Promise<BlockExecution> {
+    const { input, vm, layer, overlay, t0, t1 } = run
+    const { block } = input
+    const common = block.common
+    const gasUsed = txs.reduce((sum, t) => sum + t.blockGasSpent, 0n)
     const t2 = performance.now()
     layer.beginTx(overlay)
     if (common.isActivatedEIP(4895)) {

@@ -5,7 +5,7 @@
  */
 import { Common, Hardfork, Mainnet, createCustomCommon, createCommonFromGethGenesis } from '@ethereumjs/common'
 import type { GethGenesis } from '@ethereumjs/common'
-import { ecrecover, kzg } from './crypto.js'
+import { ecrecover, keccak256, kzg } from './crypto.js'
 import { installJumpDestCache, shareCommon } from './evm-tuning.js'
 
 export type ChainProfile =
@@ -49,7 +49,7 @@ export function normalizeHardfork(name: string): string {
   return found
 }
 
-const customCrypto = { ecrecover, kzg }
+const customCrypto = { ecrecover, kzg, keccak256 }
 
 export function chainRules(profile: ChainProfile): ChainRules {
   installJumpDestCache()

@@ -3,7 +3,7 @@
  * fixture documents and conformance tests carry. Keys are normalised once, on construction.
  */
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { keccak256 } from 'ethereum-cryptography/keccak.js'
+import { keccak256 } from './crypto.js'
 import type { AccountData, StateView } from '../types.js'
 import { EMPTY_CODE_HASH, ZERO_WORD } from './state-layer.js'
 

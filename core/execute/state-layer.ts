@@ -8,7 +8,7 @@
 import { Account, KECCAK256_NULL, KECCAK256_RLP, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { Address } from '@ethereumjs/util'
 import type { AccountFields, StateManagerInterface } from '@ethereumjs/common'
-import { keccak256 } from 'ethereum-cryptography/keccak.js'
+import { keccak256 } from './crypto.js'
 import type { AccountData, StateView } from '../types.js'
 
 export const EMPTY_CODE_HASH = bytesToHex(KECCAK256_NULL)

@@ -66,8 +66,9 @@ export async function verifyBlock(input: VerifyInput): Promise<BlockVerdict> {
   compare('transactionsRoot', bytesToHex(header.transactionsTrie), bytesToHex(txRoot))
 
   const encodedReceipts = execution.receipts.map((r, i) => encodeReceipt(r, block.transactions[i]!.type))
+  const receiptsRoot = orderedTrieRoot(encodedReceipts)
   if (block.common.gteHardfork(Hardfork.Byzantium) || input.intermediateRoots) {
-    compare('receiptsRoot', bytesToHex(header.receiptTrie), bytesToHex(orderedTrieRoot(encodedReceipts)))
+    compare('receiptsRoot', bytesToHex(header.receiptTrie), bytesToHex(receiptsRoot))
   } else {
     checks.receiptsRoot = 'unchecked'
     unchecked.receiptsRoot = 'needs a witness: receipts before Byzantium carry intermediate state roots'
@@ -89,7 +90,7 @@ export async function verifyBlock(input: VerifyInput): Promise<BlockVerdict> {
 
   checks.stateRoot = 'unchecked'
   unchecked.stateRoot = 'no witness'
-  return { checks, unchecked, mismatches, digest: resultDigest(encodedReceipts, execution.changes), encodedReceipts }
+  return { checks, unchecked, mismatches, digest: resultDigest(receiptsRoot, execution.changes), encodedReceipts }
 }
 
 function blockBloom(receipts: TxReceipt[]): Uint8Array {

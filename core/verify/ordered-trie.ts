@@ -5,7 +5,7 @@
  */
 import { RLP, type NestedUint8Array } from '@ethereumjs/rlp'
 import { KECCAK256_RLP } from '@ethereumjs/util'
-import { keccak256 } from 'ethereum-cryptography/keccak.js'
+import { keccak256 } from '../execute/crypto.js'
 
 type Raw = Uint8Array | NestedUint8Array
 interface Item { nibbles: Uint8Array; value: Uint8Array }

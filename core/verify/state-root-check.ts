@@ -6,7 +6,7 @@
  * wrote it.
  */
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { keccak256 } from 'ethereum-cryptography/keccak.js'
+import { keccak256 } from '../execute/crypto.js'
 import type { AccountChange, StateChanges } from '../types.js'
 import type { WriteSet } from '../execute/state-layer.js'
 import type { CheckState, Mismatch } from './checks.js'

@@ -1,5 +1,5 @@
 /** Byte, hex and nibble helpers shared by the witness code. */
-import { keccak256 } from 'ethereum-cryptography/keccak.js'
+import { keccak256 } from '../../execute/crypto.js'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 
 export { bytesToHex, hexToBytes, keccak256 }
