@@ -250,6 +250,14 @@ export class Store {
     return Number(r.lastInsertRowid)
   }
 
+  /** The latest unfinished run of this mode over exactly this range (to resume), if any. */
+  resumableRun(mode: string, from: number, to: number): number | undefined {
+    const row = this.db.prepare(`SELECT id FROM runs WHERE mode = ? AND from_block = ? AND to_block = ? AND status IN ('running', 'stopped', 'failed')
+      AND id = (SELECT MAX(id) FROM runs WHERE mode = ? AND from_block = ? AND to_block = ?)`).get(mode, from, to, mode, from, to) as { id: number } | undefined
+    if (row) this.db.prepare(`UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?`).run(row.id)
+    return row?.id
+  }
+
   putResult(runId: number, r: ResultRecord): void {
     this.db.prepare(`INSERT OR REPLACE INTO results (run_id, block, hash, tx_count, gas_used, checks, unchecked, mismatches, digest, seconds, stats)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
