@@ -18,9 +18,10 @@ export class ExternalError extends Error {
 const INPUT_ERRORS = new Set([
   'UsageError', 'FixtureError', 'SchemaError', 'BlockDecodeError', 'ChainRulesError', 'RangeError',
   'ConformanceInputError', 'BundleError', 'ChainMismatchError', 'RpcInvalidParamsError', 'ProofError',
-  'ValidationError', 'StoreInputError', 'CommanderError',
+  'StoreInputError', 'CommanderError', 'FetchInputError',
 ])
-const EXTERNAL_ERRORS = new Set(['ExternalError', 'RpcUnreachableError', 'RpcResponseError', 'AnvilStartError', 'DiskFullError'])
+// ValidationError: the fetcher caught the node serving bad data (core/fetch/fetch-errors.ts).
+const EXTERNAL_ERRORS = new Set(['ExternalError', 'RpcUnreachableError', 'RpcResponseError', 'AnvilStartError', 'DiskFullError', 'ValidationError'])
 
 export function exitCodeFor(err: unknown): number {
   const e = err as { name?: string; code?: string }

@@ -9,6 +9,7 @@ import { EXIT, UsageError } from '../errors.js'
 import { parsePositiveInt } from '../options.js'
 import { resolveMode } from './replay.js'
 import { runWithUi } from './run.js'
+import { shouldUseTui } from '../ui/renderer.js'
 
 interface DemoFlags {
   blocks: string
@@ -43,7 +44,7 @@ export function register(program: Command): void {
         process.stderr.write(`demo: mining ${blocks} blocks of mixed workload (tokens, AMM swaps, CREATE2, self-destructs, storage fills and clears, transfers)\n`)
         const w = await generateWorkload(node.url, { blocks })
         process.stderr.write(`demo: mined blocks ${w.fromBlock}..${w.toBlock} with ${w.txCount} transactions; database ${db}\n`)
-        const tui = flags.tui !== false && process.stderr.isTTY === true && !process.env.CI
+        const tui = shouldUseTui({ noTui: flags.tui === false, env: process.env, isTTY: process.stderr.isTTY })
         const out = await runWithUi(store, {
           url: node.url, from: w.fromBlock, to: w.toBlock, fetch: { discovery: 'auto', witness: 'proofs', concurrency: 4 },
           mode, workers, tui, title: `parevm demo · anvil ${flags.hardfork} · blocks ${w.fromBlock}..${w.toBlock}`,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { register as importCmd } from './import.js'
 import { register as replayCmd } from './replay.js'
+import { register as fetchCmd } from './fetch.js'
 import { register as benchCmd } from './bench.js'
 import { register as runCmd } from './run.js'
 import { register as demoCmd } from './demo.js'
@@ -8,6 +9,7 @@ import { register as demoCmd } from './demo.js'
 /** Each command lives in its own module; this list is the only place that names them all. */
 export function registerAll(program: Command): void {
   importCmd(program)
+  fetchCmd(program)
   replayCmd(program)
   runCmd(program)
   demoCmd(program)

@@ -7,7 +7,7 @@ import { addFetchFlags, parseFetchFlags, type FetchFlags } from '../fetch-flags.
 import { dbPath, parseBlockNumber } from '../options.js'
 import { parallelHooks } from '../parallel.js'
 import { blockJson, resolveMode } from './replay.js'
-import { progressRenderer } from '../progress-renderer.js'
+import { createRenderer, shouldUseTui } from '../ui/renderer.js'
 
 interface RunFlags extends FetchFlags {
   from?: string
@@ -25,12 +25,16 @@ export async function runWithUi(store: Store, args: {
   mode: 'sequential' | 'parallel'; workers: number; tui: boolean; title?: string
 }): Promise<PipelineOutcome> {
   const controller = new AbortController()
+  const renderer = createRenderer({ tui: args.tui })
   const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(130)
+    if (controller.signal.aborted) {
+      renderer.unmount()
+      process.exit(130)
+    }
+    // First Ctrl-C: stop fetching, finish the block in hand, record the run as stopped.
     controller.abort(new Error('stopped by Ctrl-C'))
   }
   process.on('SIGINT', onSigint)
-  const renderer = progressRenderer({ tui: args.tui })
   const hooks = args.mode === 'parallel' ? await parallelHooks(args.workers) : undefined
   let last: ProgressSnapshot | undefined
   try {
@@ -76,7 +80,7 @@ export function register(program: Command): void {
       const { mode, workers } = resolveMode(flags)
       const store = Store.open(dbPath(flags.db))
       try {
-        const tui = flags.tui !== false && process.stderr.isTTY === true && !process.env.CI
+        const tui = shouldUseTui({ noTui: flags.tui === false, env: process.env, isTTY: process.stderr.isTTY })
         const out = await runWithUi(store, { url: fetch.url, rps: fetch.rps, from, to, fetch: fetch.options, mode, workers, tui })
         if (flags.json) {
           const results = store.results(out.runId)

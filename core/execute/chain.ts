@@ -28,6 +28,8 @@ export interface ChainRules {
   paysRewards(common: Common): boolean
   /** The block that applies the DAO irregular state change, if any. */
   readonly daoForkBlock?: bigint
+  /** Missing EIP-7002/7251 system contracts mean "no requests" (dev nodes), not an invalid block. */
+  readonly lenientSystemContracts?: boolean
 }
 
 const FORK_ORDER: string[] = Object.values(Hardfork)
@@ -66,6 +68,7 @@ export function chainRules(profile: ChainProfile): ChainRules {
         chainId: BigInt(profile.chainId),
         commonFor: () => base,
         paysRewards: () => false,
+        lenientSystemContracts: true,
       }
     }
     case 'geth': {

@@ -81,6 +81,7 @@ export async function replayLoadedBlock(loaded: LoadedBlock, rules: ChainRules, 
     ommers: loaded.ommers,
     rewards: rules.paysRewards(block.common),
     daoFork: rules.daoForkBlock === block.header.number,
+    lenientSystemContracts: rules.lenientSystemContracts,
   }, { intermediateRoot })
   const t2 = performance.now()
   const verdict = await verifyBlock({
