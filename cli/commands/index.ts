@@ -5,6 +5,8 @@ import { register as fetchCmd } from './fetch.js'
 import { register as benchCmd } from './bench.js'
 import { register as runCmd } from './run.js'
 import { register as demoCmd } from './demo.js'
+import { register as reportCmd } from './report.js'
+import { register as snapshotCmd } from './snapshot.js'
 
 /** Each command lives in its own module; this list is the only place that names them all. */
 export function registerAll(program: Command): void {
@@ -13,5 +15,7 @@ export function registerAll(program: Command): void {
   replayCmd(program)
   runCmd(program)
   demoCmd(program)
+  reportCmd(program)
+  snapshotCmd(program)
   benchCmd(program)
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { renameSync, writeFileSync } from 'node:fs'
 import { Store } from '../../storage/store.js'
-import { buildReport, isReportFormat, renderReport, ReportError, REPORT_FORMATS, type ReportFormat } from '../../core/report/index.js'
+import { buildReport, isReportFormat, renderReport, ReportError, REPORT_FORMATS, type ReportFormat, type ReportModel } from '../../core/report/index.js'
 import { EXIT, UsageError } from '../errors.js'
 import { dbPath, parsePositiveInt } from '../options.js'
 
@@ -44,7 +44,7 @@ export function register(program: Command): void {
       const runId = flags.run === undefined ? undefined : parsePositiveInt(flags.run, '--run')
       const store = Store.open(dbPath(flags.db), { mustExist: true })
       try {
-        let model
+        let model: ReportModel
         try {
           model = buildReport(store, runId)
         } catch (e) {
