@@ -6,6 +6,7 @@ import { register as benchCmd } from './bench.js'
 import { register as runCmd } from './run.js'
 import { register as demoCmd } from './demo.js'
 import { register as reportCmd } from './report.js'
+import { register as conformanceCmd } from './conformance.js'
 import { register as snapshotCmd } from './snapshot.js'
 
 /** Each command lives in its own module; this list is the only place that names them all. */
@@ -15,6 +16,7 @@ export function registerAll(program: Command): void {
   replayCmd(program)
   runCmd(program)
   demoCmd(program)
+  conformanceCmd(program)
   reportCmd(program)
   snapshotCmd(program)
   benchCmd(program)

@@ -7,7 +7,7 @@ import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { Hardfork } from '@ethereumjs/common'
 import type { TypedTransaction } from '@ethereumjs/tx'
-import { Account, GWEI_TO_WEI, createAddressFromString } from '@ethereumjs/util'
+import { Account, GWEI_TO_WEI, bigIntToAddressBytes, bytesToHex, createAddressFromString } from '@ethereumjs/util'
 import { createVM, runTx } from '@ethereumjs/vm'
 import type { RunTxResult, TxReceipt, VM } from '@ethereumjs/vm'
 import type { StateChanges, StateView } from '../types.js'
@@ -23,6 +23,11 @@ const { accumulateParentBeaconBlockRoot, accumulateParentBlockHash, calculateMin
 
 export class MissingBlockHashError extends Error {
   override name = 'MissingBlockHashError'
+}
+
+/** An EIP-7002/7251 system contract is empty or its call failed: the block is invalid. */
+export class SystemContractError extends Error {
+  override name = 'SystemContractError'
 }
 
 /** Ommer header fields that rewards need. */
@@ -44,6 +49,11 @@ export interface BlockInput {
   rewards: boolean
   /** Apply the DAO irregular state change in this block. */
   daoFork: boolean
+  /**
+   * Dev chains (anvil) run Prague without the EIP-7002/7251 contracts and treat their absence as
+   * no requests; mainnet rules make such a block invalid. Default: strict.
+   */
+  lenientSystemContracts?: boolean
 }
 
 export interface TxOutcome {
@@ -188,8 +198,9 @@ export class BlockExecutor {
     if (rewarded) await payRewards(vm, block, input, common)
     let requestsHash: Uint8Array | undefined
     if (common.isActivatedEIP(7685)) {
-      const requests = await requestsInternals.accumulateRequests(vm, txs.map((t) => t.result), block.header.gasLimit)
-      requestsHash = genRequestsRoot(requests as never, sha256)
+      requestsHash = input.lenientSystemContracts
+        ? genRequestsRoot(await requestsInternals.accumulateRequests(vm, txs.map((t) => t.result), block.header.gasLimit) as never, sha256)
+        : await accumulateCheckedRequests(vm, txs.map((t) => t.result), block.header.gasLimit)
     }
     overlay.apply(layer.endTx())
     const t3 = performance.now()
@@ -248,3 +259,41 @@ async function payRewards(vm: VM, block: Block, input: BlockInput, common: Commo
   await rewardAccount(vm.evm, block.header.coinbase, calculateMinerReward(minerReward, input.ommerCount), common)
 }
 
+/**
+ * EIP-7685 requests hash, with the rule @ethereumjs's helper leaves out: a withdrawal (7002) or
+ * consolidation (7251) system contract without code, or whose call fails, makes the block invalid
+ * (EELS `process_checked_system_transaction`); @ethereumjs returns an empty request list instead.
+ */
+export async function accumulateCheckedRequests(vm: VM, results: RunTxResult[], gasLimit: bigint): Promise<Uint8Array> {
+  const common = vm.common
+  const checked: string[] = []
+  if (common.isActivatedEIP(7002)) checked.push(bytesToHex(bigIntToAddressBytes(common.param('withdrawalRequestPredeployAddress'))))
+  if (common.isActivatedEIP(7251)) checked.push(bytesToHex(bigIntToAddressBytes(common.param('consolidationRequestPredeployAddress'))))
+  for (const address of checked) {
+    const code = await vm.stateManager.getCode(createAddressFromString(address))
+    if (code.length === 0) throw new SystemContractError(`system contract empty: no code at ${address}`)
+  }
+  // The helper drops the call's error: watch its system calls for one. Whatever `runCall` was
+  // (the prototype's, or another hook's own property) is restored exactly afterwards.
+  const evm = vm.evm as unknown as { runCall: VM['evm']['runCall'] }
+  const ownHook = Object.prototype.hasOwnProperty.call(evm, 'runCall')
+  const runCall = evm.runCall
+  let failure: string | undefined
+  evm.runCall = async (opts) => {
+    const r = await runCall.call(vm.evm, opts)
+    const to = opts.to?.toString()
+    if (r.execResult.exceptionError && to !== undefined && checked.includes(to)) {
+      failure ??= `system contract call failed: ${to} (${r.execResult.exceptionError.error})`
+    }
+    return r
+  }
+  let requests: unknown[]
+  try {
+    requests = await requestsInternals.accumulateRequests(vm, results, gasLimit)
+  } finally {
+    if (ownHook) evm.runCall = runCall
+    else delete (evm as { runCall?: unknown }).runCall
+  }
+  if (failure) throw new SystemContractError(failure)
+  return genRequestsRoot(requests as never, sha256)
+}

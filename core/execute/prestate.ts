@@ -34,6 +34,9 @@ export function codeHashOf(code: Uint8Array): string {
   return code.length === 0 ? EMPTY_CODE_HASH : bytesToHex(keccak256(code))
 }
 
+/** Stands for "some non-empty storage root" where the real one is unknown. */
+const NON_EMPTY_STORAGE = '0x' + 'ee'.repeat(32)
+
 export class PreState implements StateView {
   private accounts = new Map<string, AccountData>()
   private storage = new Map<string, Map<string, string>>()
@@ -49,7 +52,9 @@ export class PreState implements StateView {
         codeHash = codeHashOf(acc.code)
         this.codes.set(codeHash, acc.code)
       }
-      this.accounts.set(address, { nonce: acc.nonce, balance: acc.balance, codeHash, storageRoot: acc.storageRoot })
+      // Only emptiness of an unknown root is ever asked (EIP-7610 collisions): mark non-empty storage.
+      const storageRoot = acc.storageRoot ?? (acc.storage && acc.storage.size > 0 ? NON_EMPTY_STORAGE : undefined)
+      this.accounts.set(address, { nonce: acc.nonce, balance: acc.balance, codeHash, storageRoot })
       if (acc.storage && acc.storage.size > 0) this.storage.set(address, acc.storage)
     }
   }

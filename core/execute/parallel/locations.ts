@@ -7,9 +7,13 @@
  *   a:<address>            an account: ENCODED_ABSENT or "nonce:balance:codeHash:storageRoot"
  *   s:<address>:<slot>     a storage slot: 32-byte hex word
  *   w:<address>            a storage wipe (self-destruct, re-creation): WIPE
+ *   m:<address>            (reads only) an account without its balance: ENCODED_ABSENT or
+ *                          "nonce:codeHash:storageRoot" — what a transaction that never looked
+ *                          at the balance depends on
  *
  * A write to an account location may also be a balance credit, "+<hex>", applied to whatever
- * value lies below it at commit (the beneficiary's fee; see mv-view.ts).
+ * value lies below it at commit (fees to the beneficiary, value sent to a hot recipient; see
+ * mv-view.ts).
  */
 import type { AccountData } from '../../types.js'
 import { EMPTY_CODE_HASH } from '../state-layer.js'
@@ -21,8 +25,9 @@ export const CREDIT_PREFIX = '+'
 export const accountLoc = (address: string): string => 'a:' + address
 export const slotLoc = (address: string, slot: string): string => 's:' + address + ':' + slot
 export const wipeLoc = (address: string): string => 'w:' + address
+export const metaLoc = (address: string): string => 'm:' + address
 
-export type LocationKind = 'a' | 's' | 'w'
+export type LocationKind = 'a' | 's' | 'w' | 'm'
 export const kindOf = (loc: string): LocationKind => loc.charAt(0) as LocationKind
 /** The address part of any location. */
 export const addressOf = (loc: string): string => loc.slice(2, 44)
@@ -34,6 +39,19 @@ export class LocationError extends Error {
 export function encodeAccount(a: AccountData | null | undefined): string {
   if (!a) return ENCODED_ABSENT
   return a.nonce.toString(16) + ':' + a.balance.toString(16) + ':' + a.codeHash + ':' + (a.storageRoot ?? '')
+}
+
+/** An account without its balance (existence, nonce, code, storage root). */
+export function encodeMeta(a: AccountData | null | undefined): string {
+  if (!a) return ENCODED_ABSENT
+  return a.nonce.toString(16) + ':' + a.codeHash + ':' + (a.storageRoot ?? '')
+}
+
+/** The meta part of an encoded account value. */
+export function metaOfEncoded(enc: string): string {
+  if (enc === ENCODED_ABSENT) return enc
+  const first = enc.indexOf(':')
+  return enc.slice(0, first) + enc.slice(enc.indexOf(':', first + 1))
 }
 
 const decodeCache = new Map<string, AccountData | undefined>()

@@ -13,7 +13,8 @@
 import type { StateView } from '../../types.js'
 import { ZERO_WORD } from '../state-layer.js'
 import {
-  accountLoc, creditAccount, creditAmount, decodeAccount, encodeAccount, isCredit, slotLoc, wipeLoc,
+  ENCODED_ABSENT, accountLoc, creditAccount, creditAmount, decodeAccount, encodeAccount, encodeMeta, isCredit, metaOfEncoded, slotLoc,
+  wipeLoc,
 } from './locations.js'
 
 /** An ESTIMATE was read: the reader depends on transaction `blocking`. */
@@ -32,6 +33,8 @@ class Versions {
   incarnations: number[] = []
   values: string[] = []
   estimate: boolean[] = []
+  /** Parsed credit amounts (undefined for absolute values): summed on every read below them. */
+  credits: Array<bigint | undefined> = []
 
   /** Position of the highest writer below `txIdx`, or -1. */
   below(txIdx: number): number {
@@ -52,16 +55,19 @@ class Versions {
 
   set(txIdx: number, incarnation: number, value: string): void {
     const p = this.below(txIdx + 1)
+    const credit = isCredit(value) ? creditAmount(value) : undefined
     if (p >= 0 && this.txs[p] === txIdx) {
       this.incarnations[p] = incarnation
       this.values[p] = value
       this.estimate[p] = false
+      this.credits[p] = credit
       return
     }
     this.txs.splice(p + 1, 0, txIdx)
     this.incarnations.splice(p + 1, 0, incarnation)
     this.values.splice(p + 1, 0, value)
     this.estimate.splice(p + 1, 0, false)
+    this.credits.splice(p + 1, 0, credit)
   }
 
   remove(txIdx: number): void {
@@ -71,12 +77,18 @@ class Versions {
     this.incarnations.splice(p, 1)
     this.values.splice(p, 1)
     this.estimate.splice(p, 1)
+    this.credits.splice(p, 1)
   }
 
   markEstimate(txIdx: number): void {
     const p = this.find(txIdx)
     if (p >= 0) this.estimate[p] = true
   }
+}
+
+function metaAfterCredits(enc: string, credited: boolean): string {
+  if (enc === ENCODED_ABSENT && credited) return encodeMeta(creditAccount(undefined, 0n))
+  return metaOfEncoded(enc)
 }
 
 export class MVMemory {
@@ -128,66 +140,98 @@ export class MVMemory {
     return wroteNew
   }
 
-  /** `convert_writes_to_estimates`: the incarnation was aborted; its writes stand as ESTIMATEs. */
-  convertWritesToEstimates(txIdx: number, incarnation: number): void {
+  /**
+   * `convert_writes_to_estimates`: the incarnation was aborted; its writes stand as ESTIMATEs.
+   * `alsoAt`: locations the next incarnation is known to write though no incarnation has yet
+   * (a transaction that failed on a stale view still bumps its sender's nonce).
+   */
+  convertWritesToEstimates(txIdx: number, incarnation: number, alsoAt: string[] = []): void {
     if (incarnation < this.incarnation(txIdx)) return
     this.incarnationOf.set(txIdx, incarnation)
-    for (const loc of this.lastWritten.get(txIdx) ?? []) this.data.get(loc)?.markEstimate(txIdx)
+    let written = this.lastWritten.get(txIdx)
+    if (!written) this.lastWritten.set(txIdx, (written = []))
+    for (const loc of alsoAt) {
+      if (written.includes(loc)) continue
+      written.push(loc)
+      let v = this.data.get(loc)
+      if (!v) this.data.set(loc, (v = new Versions()))
+      v.set(txIdx, incarnation, ENCODED_ABSENT)
+    }
+    for (const loc of written) this.data.get(loc)?.markEstimate(txIdx)
   }
 
   /** The value transaction `txIdx` reads at a location (encoded), or the ESTIMATE in the way. */
-  resolve(loc: string, txIdx: number, lenient = false): Resolved {
+  resolve(loc: string, txIdx: number): Resolved {
     switch (loc.charCodeAt(0)) {
-      case 97 /* a */: return this.resolveAccount(loc, txIdx, lenient)
-      case 115 /* s */: return this.resolveSlot(loc, txIdx, lenient)
+      case 97 /* a */: return this.resolveAccount(loc, txIdx)
+      case 115 /* s */: return this.resolveSlot(loc, txIdx)
+      case 109 /* m */: return this.resolveMeta(loc, txIdx)
       default: throw new Error(`not a readable location: ${loc}`)
     }
   }
 
-  resolveAccountOf(address: string, txIdx: number, lenient = false): Resolved {
-    return this.resolveAccount(accountLoc(address), txIdx, lenient)
+  resolveAccountOf(address: string, txIdx: number): Resolved {
+    return this.resolveAccount(accountLoc(address), txIdx)
   }
 
-  resolveSlotOf(address: string, slot: string, txIdx: number, lenient = false): Resolved {
-    return this.resolveSlot(slotLoc(address, slot), txIdx, lenient, address, slot)
+  resolveSlotOf(address: string, slot: string, txIdx: number): Resolved {
+    return this.resolveSlot(slotLoc(address, slot), txIdx, address, slot)
   }
 
-  /**
-   * Walks down from the highest writer below `txIdx`: credits accumulate until an absolute
-   * value (or the base). `lenient` looks through ESTIMATEs (a best guess that is never
-   * trusted without validation).
-   */
-  private resolveAccount(loc: string, txIdx: number, lenient: boolean): Resolved {
+  /** Walks down from the highest writer below `txIdx`: credits add up until an absolute value (or the base). */
+  private resolveAccount(loc: string, txIdx: number): Resolved {
     const v = this.data.get(loc)
     let credit = 0n
     let credited = false
     let p = v ? v.below(txIdx) : -1
     for (; p >= 0; p--) {
-      if (v!.estimate[p]) {
-        if (lenient) continue
-        return { blocking: v!.txs[p]! }
-      }
-      const value = v!.values[p]!
-      if (!isCredit(value)) {
+      if (v!.estimate[p]) return { blocking: v!.txs[p]! }
+      const amount = v!.credits[p]
+      if (amount === undefined) {
+        const value = v!.values[p]!
         return credited ? encodeAccount(creditAccount(decodeAccount(value), credit)) : value
       }
-      credit += creditAmount(value)
+      credit += amount
       credited = true
     }
     const baseValue = this.base.getAccount(loc.slice(2))
     return credited ? encodeAccount(creditAccount(baseValue, credit)) : encodeAccount(baseValue)
   }
 
+  /**
+   * An account without its balance: credits only matter by creating an absent account, so the
+   * walk stops at the first absolute value without summing.
+   */
+  private resolveMeta(loc: string, txIdx: number): Resolved {
+    const address = loc.slice(2)
+    const v = this.data.get(accountLoc(address))
+    let credited = false
+    for (let p = v ? v.below(txIdx) : -1; p >= 0; p--) {
+      if (v!.estimate[p]) return { blocking: v!.txs[p]! }
+      if (v!.credits[p] === undefined) return metaAfterCredits(v!.values[p]!, credited)
+      credited = true
+    }
+    return metaAfterCredits(encodeAccount(this.base.getAccount(address)), credited)
+  }
+
+  /**
+   * A cheap stand-in for an account's value: the nearest absolute value below, credits and
+   * ESTIMATEs ignored. Never a read: only for a deferred fee read, whose credit is a difference.
+   */
+  guessAccount(address: string, txIdx: number): string {
+    const v = this.data.get(accountLoc(address))
+    for (let p = v ? v.below(txIdx) : -1; p >= 0; p--) {
+      if (!v!.estimate[p] && v!.credits[p] === undefined) return v!.values[p]!
+    }
+    return encodeAccount(this.base.getAccount(address))
+  }
+
   /** A slot: the latest of (its own latest write, the account's latest wipe) decides. */
-  private resolveSlot(loc: string, txIdx: number, lenient: boolean, address = loc.slice(2, 44), slot = loc.slice(45)): Resolved {
+  private resolveSlot(loc: string, txIdx: number, address = loc.slice(2, 44), slot = loc.slice(45)): Resolved {
     const sv = this.data.get(loc)
     const wv = this.data.get(wipeLoc(address))
-    let sp = sv ? sv.below(txIdx) : -1
-    let wp = wv ? wv.below(txIdx) : -1
-    if (lenient) {
-      while (sp >= 0 && sv!.estimate[sp]) sp--
-      while (wp >= 0 && wv!.estimate[wp]) wp--
-    }
+    const sp = sv ? sv.below(txIdx) : -1
+    const wp = wv ? wv.below(txIdx) : -1
     const sTx = sp >= 0 ? sv!.txs[sp]! : -1
     const wTx = wp >= 0 ? wv!.txs[wp]! : -1
     // A transaction's own slot writes come after its own wipe (Overlay.apply order).
@@ -205,11 +249,16 @@ export class MVMemory {
    * must still resolve to the value read, with no ESTIMATE in the way.
    */
   validateReadSet(txIdx: number, reads: string[]): boolean {
+    return this.firstInvalidRead(txIdx, reads) === undefined
+  }
+
+  /** The first location of a read set that no longer resolves to the value read. */
+  firstInvalidRead(txIdx: number, reads: string[]): string | undefined {
     for (let k = 0; k < reads.length; k += 2) {
       const r = this.resolve(reads[k]!, txIdx)
-      if (isEstimate(r) || r !== reads[k + 1]) return false
+      if (isEstimate(r) || r !== reads[k + 1]) return reads[k]
     }
-    return true
+    return undefined
   }
 }
 

@@ -1,0 +1,33 @@
+/**
+ * Entry point of a Block-STM execution worker thread (loaded from dist/ as compiled JS).
+ * Messages are handled strictly in order: a block, then its execution tasks, then its end.
+ */
+import { parentPort } from 'node:worker_threads'
+import { kzgReady } from '../crypto.js'
+import { TxExecutor } from './executor.js'
+import type { CoordinatorMessage, WorkerMessage } from './protocol.js'
+
+const port = parentPort
+if (!port) throw new Error('exec-worker.js must run as a worker thread')
+
+await kzgReady()
+const executor = new TxExecutor()
+let failedBlock = -1
+let queue: Promise<void> = Promise.resolve()
+
+async function handle(m: CoordinatorMessage): Promise<void> {
+  if (m.blockId === failedBlock) return
+  try {
+    if (m.t === 'block') await executor.startBlock(m)
+    else if (m.t === 'exec') port!.postMessage(await executor.execute(m))
+    else executor.endBlock(m.blockId)
+  } catch (e) {
+    failedBlock = m.blockId
+    const fatal: WorkerMessage = { t: 'fatal', blockId: m.blockId, message: (e as Error).stack ?? String(e) }
+    port!.postMessage(fatal)
+  }
+}
+
+port.on('message', (m: CoordinatorMessage) => {
+  queue = queue.then(() => handle(m))
+})

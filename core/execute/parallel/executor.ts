@@ -1,0 +1,181 @@
+/**
+ * The execution side of Block-STM (the paper's "execute" task): one incarnation of one
+ * transaction with `runTx` over a `SpeculativeView` of this worker's multi-version memory
+ * replica. Runs inside an execution worker thread, or inline in the coordinator's thread.
+ *
+ * Per block it rebuilds the block and its pre-state and runs the block's system steps itself
+ * (`BlockExecutor.beginBlock`, identical to the coordinator's), so the replica's base is the
+ * state before the first transaction without shipping it.
+ */
+import type { VM } from '@ethereumjs/vm'
+import { runTx } from '@ethereumjs/vm'
+import type { Block } from '@ethereumjs/block'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { BlockExecutor, type BlockRun } from '../block-executor.js'
+import type { StateLayer } from '../state-layer.js'
+import { installJumpDestCache } from '../evm-tuning.js'
+import { MVMemory } from './mv-memory.js'
+import { installBalanceHooks } from './balance-observer.js'
+import { DependencyAbort, SpeculativeView, flattenReads } from './mv-view.js'
+import type { BlockTask, ExecBatchDone, ExecDone, ExecResult, ExecTask, Update } from './protocol.js'
+import { inputFromTask, resultToWire } from './transfer.js'
+import { estimateSenderWrites, versionedWrites } from './versioned-writes.js'
+
+export class ExecutorStateError extends Error {
+  override name = 'ExecutorStateError'
+}
+
+interface ActiveBlock {
+  id: number
+  block: Block
+  run: BlockRun
+  mv: MVMemory
+  beneficiary: string
+}
+
+export class TxExecutor {
+  private readonly executor = new BlockExecutor()
+
+  constructor() {
+    installJumpDestCache()
+  }
+
+  private active: ActiveBlock | null = null
+  private readonly hooked = new WeakSet<VM>()
+  private view: SpeculativeView | null = null
+
+  async startBlock(task: BlockTask): Promise<void> {
+    const input = inputFromTask(task)
+    const run = await this.executor.beginBlock(input)
+    this.hookFeePhase(run.vm, run.layer)
+    const mv = new MVMemory(run.overlay)
+    estimateSenderWrites(mv, input.block.transactions)
+    this.active = { id: task.blockId, block: input.block, run, mv, beneficiary: input.block.header.coinbase.toString() }
+  }
+
+  endBlock(blockId: number): void {
+    if (this.active?.id === blockId) this.active = null
+  }
+
+  /**
+   * `runTx` calls `evm.runCall` once; when it returns, only refund, fee and cleanup remain.
+   * Nested calls never go through `runCall`, and system calls run in the coordinator.
+   */
+  private hookFeePhase(vm: VM, layer: StateLayer): void {
+    if (this.hooked.has(vm)) return
+    this.hooked.add(vm)
+    installBalanceHooks(vm, layer, () => this.view)
+    const evm = vm.evm
+    const runCall = evm.runCall.bind(evm)
+    evm.runCall = async (opts) => {
+      const r = await runCall(opts)
+      this.view?.enterFeePhase()
+      return r
+    }
+  }
+
+  /** Write sets and ESTIMATE marks recorded since this worker's last task. */
+  applyUpdates(updates: Update[]): void {
+    const mv = this.requireBlock().mv
+    for (const u of updates) {
+      if (u.k === 'w') mv.record(u.tx, u.inc, u.writes, u.code)
+      else mv.convertWritesToEstimates(u.tx, u.inc, u.alsoAt)
+    }
+  }
+
+  private requireBlock(): ActiveBlock {
+    if (!this.active) throw new ExecutorStateError('execution task without a block')
+    return this.active
+  }
+
+  async execute(task: ExecTask): Promise<ExecBatchDone> {
+    const b = this.requireBlock()
+    if (task.blockId !== b.id) throw new ExecutorStateError(`task of block ${task.blockId} while executing block ${b.id}`)
+    this.applyUpdates(task.updates)
+    if (task.delayMs) busyWait(task.delayMs)
+    const results: ExecResult[] = []
+    for (let k = 0; k < task.versions.length; k += 2) {
+      results.push(await this.executeOne(b, task.versions[k]!, task.versions[k + 1]!))
+    }
+    return { t: 'batch', blockId: b.id, results }
+  }
+
+  private async executeOne(b: ActiveBlock, tx: number, inc: number): Promise<ExecResult> {
+    const t0 = performance.now()
+    let reply = await this.runIncarnation(b, tx, inc, true)
+    // A zero fee whose stand-in beneficiary value may have mattered: once more, read for real.
+    if (reply === 'rerun') reply = await this.runIncarnation(b, tx, inc, false)
+    if (reply === 'rerun') throw new ExecutorStateError('fee deferral asked for a rerun with deferral off')
+    reply.micros = Math.round((performance.now() - t0) * 1000)
+    return reply
+  }
+
+  private async runIncarnation(b: ActiveBlock, txIdx: number, inc: number, deferFees: boolean): Promise<ExecResult | 'rerun'> {
+    const task = { tx: txIdx, inc }
+    const { vm, layer } = b.run
+    const tx = b.block.transactions[task.tx]!
+    const view = new SpeculativeView(b.mv, task.tx, b.beneficiary, deferFees)
+    layer.beginTx(view)
+    this.view = view
+    let result
+    try {
+      result = await runTx(vm, { tx, block: b.block, skipHardForkValidation: true, blockGasUsed: 0n })
+    } catch (e) {
+      layer.endTx()
+      resetEvm(vm)
+      if (e instanceof DependencyAbort) {
+        return { t: 'dep', blockId: b.id, tx: task.tx, inc: task.inc, blocking: e.blocking, location: e.location, micros: 0 }
+      }
+      // Invalid in this view (stale nonce or balance) or truly invalid: the coordinator decides,
+      // and its verdict comes back to this replica as an update.
+      const err = e as Error
+      const failed: ExecDone = {
+        t: 'done', blockId: b.id, tx: task.tx, inc: task.inc, reads: flattenReads(view.reads),
+        writes: { accounts: new Map(), cleared: new Set(), storage: new Map(), code: new Map() },
+        error: { name: err.name ?? 'Error', message: err.message ?? String(e) }, micros: 0,
+      }
+      const sender = senderOf(tx)
+      if (sender) failed.sender = sender
+      return failed
+    } finally {
+      this.view = null
+    }
+    const writes = layer.endTx()
+    const credits = view.settle(writes)
+    if (credits === 'rerun') return 'rerun'
+    // The replica learns its own write set at once; the coordinator's copy of it comes back later.
+    b.mv.record(task.tx, task.inc, versionedWrites(writes, view.reads, credits), [...writes.code])
+    const done: ExecDone = {
+      t: 'done', blockId: b.id, tx: task.tx, inc: task.inc, reads: flattenReads(view.reads), writes,
+      result: resultToWire(result), micros: 0,
+    }
+    if (credits.length > 0) done.credits = credits.map((c) => [c.address, c.amount.toString(16)])
+    return done
+  }
+}
+
+/**
+ * After `runTx` threw (an ESTIMATE read mid-execution), the EVM's journal may still hold the
+ * aborted frames' touched accounts, which the next `runTx` would clean up through the next
+ * transaction's view. A block never continues after a throw sequentially, so reset here.
+ */
+function resetEvm(vm: VM): void {
+  vm.evm.journal.cleanJournal()
+  const transient = (vm.evm as unknown as { transientStorage: { clear(): void; _indices: number[] } }).transientStorage
+  transient.clear()
+  transient._indices = []
+}
+
+function senderOf(tx: TypedTransaction): string | undefined {
+  try {
+    return tx.getSenderAddress().toString()
+  } catch {
+    return undefined
+  }
+}
+
+/** Stress mode only: holds the thread, as a slow transaction would. */
+function busyWait(ms: number): void {
+  const end = performance.now() + ms
+  while (performance.now() < end) { /* spin */ }
+}

@@ -1,0 +1,128 @@
+/**
+ * Messages between the Block-STM coordinator and its execution workers. One message per task
+ * each way, never one per read: a worker holds the block, its pre-state and a replica of the
+ * multi-version memory, which rides along with each task as the batch of write sets (and
+ * ESTIMATE marks) recorded since that worker's previous task.
+ */
+import type { TxReceipt } from '@ethereumjs/vm'
+import type { WriteSet } from '../state-layer.js'
+
+/** What a worker needs to rebuild the block's `Common` (fork, EIPs, chain parameters). */
+export interface CommonSpec {
+  chain: unknown
+  hardfork: string
+  eips: number[]
+  params: unknown
+  /** Names of the `customCrypto` functions set (the worker supplies its own, from crypto.ts). */
+  crypto: string[]
+}
+
+/** A `PreState`, flattened for structured cloning. */
+export interface PreStateTransfer {
+  /** [address, nonce hex, balance hex, codeHash, storageRoot or ""] */
+  accounts: Array<[string, string, string, string, string]>
+  storage: Array<[string, Array<[string, string]>]>
+  codes: Array<[string, Uint8Array]>
+}
+
+export interface BlockTask {
+  t: 'block'
+  blockId: number
+  number: string
+  rlp: Uint8Array
+  /** The transactions' recovered sender public keys, 64 bytes each (recovered once, here). */
+  senders: Uint8Array
+  common: CommonSpec
+  preState: PreStateTransfer
+  /** Ancestor hashes for BLOCKHASH: [number (decimal), hash]. */
+  hashes: Array<[string, Uint8Array]>
+  ommerCount: number
+  ommers?: Array<{ number: string; coinbase: string }>
+  rewards: boolean
+  daoFork: boolean
+}
+
+/** A recorded write set (flat [location, value, …]) or an ESTIMATE mark, for a replica. */
+export type Update =
+  | { k: 'w'; tx: number; inc: number; writes: string[]; code?: Array<[string, Uint8Array]> }
+  | { k: 'e'; tx: number; inc: number; alsoAt?: string[] }
+
+/** A batch of execution tasks, run in order (each sees the writes of those before it). */
+export interface ExecTask {
+  t: 'exec'
+  blockId: number
+  /** Versions to execute: [tx, incarnation, tx, incarnation, …]. */
+  versions: number[]
+  updates: Update[]
+  /** Stress mode: busy-wait this long before executing (perturbs completion order). */
+  delayMs?: number
+}
+
+export interface EndTask {
+  t: 'end'
+  blockId: number
+}
+
+export type CoordinatorMessage = BlockTask | ExecTask | EndTask
+
+/** The parts of a `RunTxResult` the block needs (receipts, gas, requests), cloneable. */
+export interface TxResultWire {
+  totalGasSpent: bigint
+  blockGasSpent: bigint
+  amountSpent: bigint
+  minerValue: bigint
+  gasRefund: bigint
+  executionGasUsed: bigint
+  returnValue: Uint8Array
+  exceptionError?: { error: string; errorType: string }
+  createdAddress?: string
+  blobGasUsed?: bigint
+  receipt: TxReceipt
+}
+
+export interface ExecDone {
+  t: 'done'
+  blockId: number
+  tx: number
+  inc: number
+  /** Read set: [location, encoded value, …]. */
+  reads: string[]
+  /** The transaction's writes as the state layer gave them, less the accounts only credited. */
+  writes: WriteSet
+  /** Balance credits applied at commit to whatever the account then is: [address, amount hex]. */
+  credits?: Array<[string, string]>
+  result?: TxResultWire
+  /** The transaction itself failed (invalid in this incarnation's view, or truly invalid). */
+  error?: { name: string; message: string }
+  /** With `error`: the sender, whose account any valid incarnation writes (nonce). */
+  sender?: string
+  micros: number
+}
+
+export interface ExecDependency {
+  t: 'dep'
+  blockId: number
+  tx: number
+  inc: number
+  blocking: number
+  /** The location whose ESTIMATE stopped it. */
+  location: string
+  micros: number
+}
+
+export interface WorkerFatal {
+  t: 'fatal'
+  blockId: number
+  message: string
+}
+
+export type ExecResult = ExecDone | ExecDependency
+
+/** One reply per batch. */
+export interface ExecBatchDone {
+  t: 'batch'
+  blockId: number
+  results: ExecResult[]
+}
+
+export type WorkerMessage = ExecBatchDone | WorkerFatal
