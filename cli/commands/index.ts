@@ -7,6 +7,7 @@ import { register as runCmd } from './run.js'
 import { register as demoCmd } from './demo.js'
 import { register as reportCmd } from './report.js'
 import { register as conformanceCmd } from './conformance.js'
+import { register as auditCmd } from './audit.js'
 import { register as snapshotCmd } from './snapshot.js'
 
 /** Each command lives in its own module; this list is the only place that names them all. */
@@ -18,6 +19,7 @@ export function registerAll(program: Command): void {
   demoCmd(program)
   conformanceCmd(program)
   reportCmd(program)
+  auditCmd(program)
   snapshotCmd(program)
   benchCmd(program)
 }
