@@ -137,8 +137,8 @@ export class Store {
     return row ? (JSON.parse(row.value) as StoredChain) : undefined
   }
 
-  /** Records the chain on first use; afterwards data of another chain is refused. */
-  ensureChain(chain: StoredChain): void {
+  /** Refuses data of another chain than the one stored (if any); writes nothing. */
+  checkChain(chain: StoredChain): void {
     const have = this.chain()
     if (have) {
       if (have.chainId !== chain.chainId) {
@@ -147,8 +147,13 @@ export class Store {
       if (JSON.stringify(have.profile) !== JSON.stringify(chain.profile)) {
         throw new ChainMismatchError(`database holds chain rules ${JSON.stringify(have.profile)}; refusing ${JSON.stringify(chain.profile)} (use another --db)`)
       }
-      return
     }
+  }
+
+  /** Records the chain on first use; afterwards data of another chain is refused. */
+  ensureChain(chain: StoredChain): void {
+    this.checkChain(chain)
+    if (this.chain()) return
     this.db.prepare(`INSERT INTO meta (key, value) VALUES ('chain', ?)`).run(JSON.stringify(chain))
   }
 

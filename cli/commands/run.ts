@@ -25,10 +25,11 @@ export async function runWithUi(store: Store, args: {
   mode: 'sequential' | 'parallel'; workers: number; tui: boolean; title?: string
 }): Promise<PipelineOutcome> {
   const controller = new AbortController()
-  const renderer = createRenderer({ tui: args.tui })
+  // Created on the first update: a run that fails its preflight prints only the error line.
+  let renderer: ReturnType<typeof createRenderer> | undefined
   const onSigint = (): void => {
     if (controller.signal.aborted) {
-      renderer.unmount()
+      renderer?.unmount()
       process.exit(130)
     }
     // First Ctrl-C: stop fetching, finish the block in hand, record the run as stopped.
@@ -44,16 +45,17 @@ export async function runWithUi(store: Store, args: {
       title: args.title,
       onUpdate: (s) => {
         last = s
+        renderer ??= createRenderer({ tui: args.tui })
         renderer.update(s)
       },
     })
     const s = out.summary
-    renderer.finish(last!, `${out.stopped ? 'stopped' : 'done'}: ${s.blocks} blocks verified (${out.resumed} from an earlier run), ` +
+    renderer?.finish(last!, `${out.stopped ? 'stopped' : 'done'}: ${s.blocks} blocks verified (${out.resumed} from an earlier run), ` +
       `${s.matched} matched, ${s.mismatched} mismatched, ${s.unchecked} with unchecked fields` +
       (out.stopped ? ' — run the same command again to resume' : ''))
     return out
   } catch (e) {
-    if (last) renderer.finish(last, `failed: ${(e as Error).message}`)
+    if (last) renderer?.finish(last, `failed: ${(e as Error).message}`)
     throw e
   } finally {
     process.off('SIGINT', onSigint)

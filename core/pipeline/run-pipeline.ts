@@ -6,6 +6,7 @@
 import { setImmediate as yieldToIo } from 'node:timers/promises'
 import { RpcClient } from '../fetch/rpc-client.js'
 import { fetchRange, type FetchOptions, type FetchSummary } from '../fetch/fetcher.js'
+import { detectChain } from '../fetch/chain-detect.js'
 import { chainRules } from '../execute/chain.js'
 import { kzgReady } from '../execute/crypto.js'
 import { BlockExecutor } from '../execute/block-executor.js'
@@ -74,6 +75,15 @@ export async function runPipeline(store: Store, opts: PipelineOptions): Promise<
   const snap = emptySnapshot(opts.title ?? `parevm run ${opts.from}..${opts.to}`, opts.from, opts.to, opts.workers)
   const emit = (): void => opts.onUpdate?.(snap)
   const rpc = new RpcClient(opts.rpcUrl, { concurrency: Math.max(4, (opts.fetch.concurrency ?? 4) * 2), rps: opts.rps })
+  // Preflight before anything is recorded: an unreachable node or data of another chain
+  // fails here, with the database untouched.
+  try {
+    const chain = await detectChain(rpc, opts.fetch.chain)
+    store.checkChain(chain)
+  } catch (e) {
+    await rpc.close()
+    throw e
+  }
   const runId = store.resumableRun(RUN_MODE(opts.mode), opts.from, opts.to) ??
     store.createRun(RUN_MODE(opts.mode), opts.workers, opts.from, opts.to)
   const done = new Set(store.results(runId).map((r) => r.block))
