@@ -13,14 +13,24 @@ import { generateWorkload } from '../core/workload/index.js'
 import { seededRandom } from './support/fault-proxy.js'
 import { BIN } from './support/shared.js'
 
+export interface RunKillTrial {
+  delayMs: number
+  killed: boolean
+  /** Blocks stored when the completing rerun started. */
+  storedBefore: number
+  /** The completing rerun: blocks it found stored, blocks it fetched, verdicts it reused. */
+  alreadyStored: number
+  fetched: number
+  resumedVerdicts: number
+  /** block → "digest checks" after the rerun. */
+  verdicts: Map<number, string>
+}
+
 export interface RunKillResult {
   blocks: number
-  kills: number
-  /** block → "digest checks" of the uninterrupted run and of the resumed one. */
+  /** block → "digest checks" of the uninterrupted run. */
   reference: Map<number, string>
-  resumed: Map<number, string>
-  /** The last (completing) invocation: blocks it found stored, blocks it fetched, verdicts it reused. */
-  final: { alreadyStored: number; fetched: number; resumedVerdicts: number; storedBefore: number }
+  trials: RunKillTrial[]
 }
 
 function cli(args: string[], killAfterMs?: number): Promise<{ code: number | null; killed: boolean; stdout: string; stderr: string }> {
@@ -66,7 +76,7 @@ function storedBlocks(db: string): number {
   }
 }
 
-export async function runKillCheck(opts: { blocks: number; kills: number; seed: number; hardfork?: string; log?: (l: string) => void }): Promise<RunKillResult> {
+export async function runKillCheck(opts: { blocks: number; /** Trials, one kill each. */ kills: number; seed: number; hardfork?: string; log?: (l: string) => void }): Promise<RunKillResult> {
   const node = await startAnvil({ hardfork: opts.hardfork ?? 'cancun', genesisTimestamp: 1_700_000_000 })
   try {
     const w = await generateWorkload(node.url, { blocks: opts.blocks, seed: opts.seed })
@@ -77,28 +87,26 @@ export async function runKillCheck(opts: { blocks: number; kills: number; seed: 
     const ref = await cli(['run', ...range, '--db', refDb])
     if (ref.code !== 0 && ref.code !== 1) throw new Error(`reference run failed (${ref.code}): ${ref.stderr}`)
     const refMs = performance.now() - t0
-    const db = join(dir, 'killed.db')
     const random = seededRandom(opts.seed)
-    let kills = 0
-    for (let attempt = 0; kills < opts.kills && attempt < opts.kills * 4; attempt++) {
-      // Random moments across the whole job: fetching, replaying, or both at once.
-      const delay = 150 + Math.floor(random() * refMs * 0.9)
+    const trials: RunKillTrial[] = []
+    // Each trial: a fresh database, one kill -9 at a random moment of the job, then a rerun.
+    for (let i = 0; i < opts.kills; i++) {
+      const db = join(dir, `trial-${i}.db`)
+      const delay = 150 + Math.floor(random() * refMs * 0.95)
       const r = await cli(['run', ...range, '--db', db], delay)
-      opts.log?.(`attempt ${attempt}: kill after ${delay} ms: ${r.killed ? 'killed' : `exited ${r.code}`}, ${storedBlocks(db)} blocks stored`)
-      if (r.killed) kills++
-      else break
+      const storedBefore = storedBlocks(db)
+      const final = await cli(['run', ...range, '--db', db, '--json'])
+      if (final.code !== 0 && final.code !== 1) throw new Error(`rerun failed (${final.code}): ${final.stderr}`)
+      const out = JSON.parse(final.stdout) as { resumed: number; fetch: { stored: number; alreadyStored: number } }
+      const trial = {
+        delayMs: delay, killed: r.killed, storedBefore, alreadyStored: out.fetch.alreadyStored, fetched: out.fetch.stored,
+        resumedVerdicts: out.resumed, verdicts: verdicts(db),
+      }
+      opts.log?.(`trial ${i}: kill after ${delay} ms: ${r.killed ? 'killed' : `exited ${r.code}`} with ${storedBefore} blocks stored; ` +
+        `rerun fetched ${trial.fetched}, reused ${trial.resumedVerdicts} verdicts`)
+      trials.push(trial)
     }
-    const storedBefore = storedBlocks(db)
-    const final = await cli(['run', ...range, '--db', db, '--json'])
-    if (final.code !== 0 && final.code !== 1) throw new Error(`final run failed (${final.code}): ${final.stderr}`)
-    const out = JSON.parse(final.stdout) as { resumed: number; fetch: { stored: number; alreadyStored: number } }
-    return {
-      blocks: w.toBlock - w.fromBlock + 1,
-      kills,
-      reference: verdicts(refDb),
-      resumed: verdicts(db),
-      final: { alreadyStored: out.fetch.alreadyStored, fetched: out.fetch.stored, resumedVerdicts: out.resumed, storedBefore },
-    }
+    return { blocks: w.toBlock - w.fromBlock + 1, reference: verdicts(refDb), trials }
   } finally {
     await node.stop()
   }
