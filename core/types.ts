@@ -39,3 +39,21 @@ export interface AccountChange {
 
 /** Post-state changes of a block, sorted by address. */
 export type StateChanges = AccountChange[]
+
+/**
+ * What a node whose trie is not canonical (anvil: revm's CacheDB) keeps that the spec removes,
+ * from a block's execution. Addresses and slots as above. Never part of `StateChanges`.
+ */
+export interface TrieHints {
+  /**
+   * Per account: slots loaded (read or written, in any frame) by a transaction that touched the
+   * account, whose value at the end of the block is zero. anvil keeps each as a leaf holding 0x80.
+   */
+  zeroSlots: Map<string, Set<string>>
+  /**
+   * Accounts loaded or touched by a transaction that do not exist at the end of the block
+   * (self-destructed, removed as touched-empty by EIP-161, or never created). anvil keeps each
+   * as an empty-account leaf.
+   */
+  emptyAccounts: Set<string>
+}

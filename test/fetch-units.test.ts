@@ -165,7 +165,7 @@ describe('chain rules', () => {
   test('mainnet by id, anvil by anvil_nodeInfo, flags override; an unknown id needs a flag', async () => {
     const at = (url: string): RpcClient => new RpcClient(url, { retries: 0 })
     assert.deepEqual(await detectChain(at(mainnetLike.url)), { chainId: 1, profile: { kind: 'mainnet' } })
-    assert.deepEqual(await detectChain(at(anvilLike.url)), { chainId: 31337, profile: { kind: 'fixed', chainId: 31337, hardfork: 'prague' } })
+    assert.deepEqual(await detectChain(at(anvilLike.url)), { chainId: 31337, profile: { kind: 'fixed', chainId: 31337, hardfork: 'prague', trie: 'anvil' } })
     assert.deepEqual(await detectChain(at(unknown.url), { hardfork: 'Cancun' }), { chainId: 777, profile: { kind: 'fixed', chainId: 777, hardfork: 'cancun' } })
     await assert.rejects(detectChain(at(unknown.url)), (e: unknown) => e instanceof ChainRulesError && /chain id 777 .*--hardfork NAME or --chain FILE/.test(e.message))
     await assert.rejects(detectChain(at(unknown.url), { hardfork: 'cancun', chainFile: 'x' }), FetchInputError)

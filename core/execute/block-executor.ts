@@ -10,10 +10,11 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { Account, GWEI_TO_WEI, bigIntToAddressBytes, bytesToHex, createAddressFromString } from '@ethereumjs/util'
 import { createVM, runTx } from '@ethereumjs/vm'
 import type { RunTxResult, TxReceipt, VM } from '@ethereumjs/vm'
-import type { StateChanges, StateView } from '../types.js'
+import type { StateChanges, StateView, TrieHints } from '../types.js'
 import { DAO_DRAINED_ACCOUNTS, DAO_REFUND_CONTRACT } from './dao.js'
 import { Overlay, RecordingView } from './overlay.js'
 import { StateLayer, type WriteSet } from './state-layer.js'
+import { trieHints } from './trie-hints.js'
 import { requestsInternals, runBlockInternals } from './vm-internals.js'
 import { genRequestsRoot } from '@ethereumjs/block'
 import { sha256 } from 'ethereum-cryptography/sha256.js'
@@ -54,6 +55,11 @@ export interface BlockInput {
    * no requests; mainnet rules make such a block invalid. Default: strict.
    */
   lenientSystemContracts?: boolean
+  /**
+   * Also derive `BlockExecution.trieHints` (anvil chains). Slots and accounts only read count
+   * too: run with `recordReads`, or the hints miss them.
+   */
+  trieHints?: boolean
 }
 
 export interface TxOutcome {
@@ -76,6 +82,8 @@ export interface BlockExecution {
   changes: StateChanges
   /** Ommer rewards were not applied because the ommer headers are unknown. */
   ommersUnknown: boolean
+  /** What anvil's trie keeps beyond `changes` (only when `BlockInput.trieHints`); see trie-hints.ts. */
+  trieHints?: TrieHints
   seconds: { system: number; txs: number; post: number }
 }
 
@@ -211,6 +219,7 @@ export class BlockExecutor {
       gasUsed,
       requestsHash,
       changes: overlay.changes(),
+      ...(input.trieHints ? { trieHints: trieHints(overlay, txs, block.transactions) } : {}),
       ommersUnknown,
       seconds: { system: (t1 - t0) / 1000, txs: (t2 - t1) / 1000, post: (t3 - t2) / 1000 },
     }

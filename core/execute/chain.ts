@@ -10,8 +10,11 @@ import { installJumpDestCache, shareCommon } from './evm-tuning.js'
 
 export type ChainProfile =
   | { kind: 'mainnet' }
-  /** Every block under one fork, no block rewards (anvil, `--hardfork NAME`). */
-  | { kind: 'fixed'; chainId: number; hardfork: string }
+  /**
+   * Every block under one fork, no block rewards (anvil, `--hardfork NAME`). `trie: 'anvil'`:
+   * the node's state root is anvil's, not the spec's (see core/execute/trie-hints.ts).
+   */
+  | { kind: 'fixed'; chainId: number; hardfork: string; trie?: 'anvil' }
   /** A geth-style genesis `config` (`--chain FILE`); rewards as the fork schedule says. */
   | { kind: 'geth'; chainId: number; config: Record<string, unknown> }
 
@@ -30,6 +33,8 @@ export interface ChainRules {
   readonly daoForkBlock?: bigint
   /** Missing EIP-7002/7251 system contracts mean "no requests" (dev nodes), not an invalid block. */
   readonly lenientSystemContracts?: boolean
+  /** The headers' state roots are anvil's trie (zero slots and emptied accounts kept as leaves). */
+  readonly trie?: 'anvil'
 }
 
 const FORK_ORDER: string[] = Object.values(Hardfork)
@@ -69,6 +74,7 @@ export function chainRules(profile: ChainProfile): ChainRules {
         commonFor: () => base,
         paysRewards: () => false,
         lenientSystemContracts: true,
+        ...(profile.trie === 'anvil' ? { trie: 'anvil' as const } : {}),
       }
     }
     case 'geth': {

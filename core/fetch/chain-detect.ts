@@ -32,7 +32,8 @@ export async function detectChain(rpc: RpcClient, flags: ChainFlags = {}): Promi
   if (known) return { chainId, profile: known }
   const anvilFork = await anvilHardfork(rpc)
   if (anvilFork !== undefined) {
-    return { chainId, profile: { kind: 'fixed', chainId, hardfork: normalizeHardfork(anvilFork) } }
+    // anvil's state roots are its own trie's (zero slots and emptied accounts stay as leaves).
+    return { chainId, profile: { kind: 'fixed', chainId, hardfork: normalizeHardfork(anvilFork), trie: 'anvil' } }
   }
   throw new ChainRulesError(
     `chain id ${chainId} has no built-in rules and the node does not report them: pass --hardfork NAME or --chain FILE (geth genesis JSON)`,

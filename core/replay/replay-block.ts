@@ -9,7 +9,7 @@ import { decodeBlock } from '../execute/decode.js'
 import type { BlockExecution, BlockExecutor, BlockInput, ExecuteOptions } from '../execute/block-executor.js'
 import type { StateChanges } from '../types.js'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { computeStateRoot, ExecutionWitnessState, type ExecutionWitness } from '../verify/witness/index.js'
+import { computeStateRoot, ExecutionWitnessState, type ExecutionWitness, type StateRootOptions } from '../verify/witness/index.js'
 import {
   checkStateRootWithWitness, prepareProofWitness, type PreparedWitness, type ProofWitnessData, type StateRootVerdict,
 } from '../verify/state-root-check.js'
@@ -23,6 +23,14 @@ export interface BlockStats {
   validationFailures: number
   /** Critical-path speedup bound of the block's dependency graph (by gas), when measured. */
   criticalPathBound?: number
+  /** The same bound weighted by measured execution time (Block-STM). */
+  criticalPathBoundTime?: number
+  /** min(workers, criticalPathBoundTime) (Block-STM). */
+  speedupBound?: number
+  /** Incarnations stopped on an ESTIMATE, i.e. suspended on a dependency (Block-STM). */
+  dependencyAborts?: number
+  /** Execution mode of the block: 'block-stm', or 'sequential-fallback' when it could not be shipped. */
+  mode?: string
   [key: string]: unknown
 }
 
@@ -82,7 +90,10 @@ export async function replayLoadedBlock(loaded: LoadedBlock, rules: ChainRules, 
     rewards: rules.paysRewards(block.common),
     daoFork: rules.daoForkBlock === block.header.number,
     lenientSystemContracts: rules.lenientSystemContracts,
-  }, { intermediateRoot })
+    // anvil's trie also keeps what was only read: the hints need the read sets.
+    ...(rules.trie === 'anvil' ? { trieHints: true } : {}),
+  }, rules.trie === 'anvil' ? { intermediateRoot, recordReads: true } : { intermediateRoot })
+  const trie: StateRootOptions = rules.trie === 'anvil' ? { trie: 'anvil', hints: execution.trieHints } : {}
   const t2 = performance.now()
   const verdict = await verifyBlock({
     rpcHash: loaded.json.hash,
@@ -99,9 +110,9 @@ export async function replayLoadedBlock(loaded: LoadedBlock, rules: ChainRules, 
   const stateVerdict: StateRootVerdict = execution.ommersUnknown
     ? { state: 'unchecked', reason: 'ommer headers not stored (their rewards are unknown)', mismatches: [] }
     : witness.prepared
-      ? checkStateRootWithWitness(bytesToHex(block.header.stateRoot), execution.changes, witness.prepared, execution.txs.map((t) => t.writes))
+      ? checkStateRootWithWitness(bytesToHex(block.header.stateRoot), execution.changes, witness.prepared, execution.txs.map((t) => t.writes), trie)
       : witness.executionWitness
-        ? rootFromExecutionWitness(witness.executionWitness, execution.changes, bytesToHex(block.header.stateRoot))
+        ? rootFromExecutionWitness(witness.executionWitness, execution.changes, bytesToHex(block.header.stateRoot), trie)
         : { state: 'unchecked', reason: witness.error ?? 'no witness', mismatches: [] }
   verdict.checks.stateRoot = stateVerdict.state
   if (stateVerdict.state === 'unchecked') verdict.unchecked.stateRoot = stateVerdict.reason!
@@ -150,8 +161,8 @@ function prepareWitness(loaded: LoadedBlock, stateRoot: Uint8Array): Witnesses {
   }
 }
 
-function rootFromExecutionWitness(w: ExecutionWitnessState, changes: StateChanges, expected: string): StateRootVerdict {
-  const r = computeStateRoot(w.toStateWitness(), changes)
+function rootFromExecutionWitness(w: ExecutionWitnessState, changes: StateChanges, expected: string, trie: StateRootOptions = {}): StateRootVerdict {
+  const r = computeStateRoot(w.toStateWitness(), changes, trie)
   if ('unchecked' in r) return { state: 'unchecked', reason: r.unchecked, mismatches: [] }
   return r.root === expected
     ? { state: 'match', mismatches: [] }

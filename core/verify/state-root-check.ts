@@ -11,8 +11,8 @@ import type { AccountChange, StateChanges } from '../types.js'
 import type { WriteSet } from '../execute/state-layer.js'
 import type { CheckState, Mismatch } from './checks.js'
 import {
-  NodeStore, computeStateRoot, toWord, verifyProofs, type EthAccountProof, type MissingNode, type StateWitness,
-  type VerifiedAccount,
+  KECCAK_EMPTY, NodeStore, computeStateRoot, toWord, verifyProofs, type EthAccountProof, type MissingNode, type StateRootOptions,
+  type StateWitness, type VerifiedAccount,
 } from './witness/index.js'
 
 /** What the fetcher stores as a `proofs` witness. */
@@ -52,19 +52,23 @@ export function prepareProofWitness(data: ProofWitnessData, blockStateRoot: stri
   return { witness: { stateRoot: parentRoot, nodes, extraNodes: extra }, pre, post }
 }
 
+/** `trie`: whose trie the header's root is of (default the spec's; `{ trie: 'anvil', hints }` for anvil). */
 export function checkStateRootWithWitness(
-  headerStateRoot: string, changes: StateChanges, prepared: PreparedWitness, txWrites: WriteSet[],
+  headerStateRoot: string, changes: StateChanges, prepared: PreparedWitness, txWrites: WriteSet[], trie: StateRootOptions = {},
 ): StateRootVerdict {
-  const result = computeStateRoot(prepared.witness, changes)
+  const result = computeStateRoot(prepared.witness, changes, trie)
   if ('unchecked' in result) return { state: 'unchecked', reason: result.unchecked, mismatches: [], missing: result.missing }
   if (result.root === headerStateRoot.toLowerCase()) return { state: 'match', mismatches: [] }
   const mismatches: Mismatch[] = [{ field: 'stateRoot', expected: headerStateRoot.toLowerCase(), actual: result.root }]
-  mismatches.push(...diffAgainstPostProofs(changes, prepared, txWrites))
+  mismatches.push(...diffAgainstPostProofs(changes, prepared, txWrites, trie))
   return { state: 'mismatch', mismatches }
 }
 
-/** Every account field and proven slot where our post-state differs from the block's proofs. */
-export function diffAgainstPostProofs(changes: StateChanges, prepared: PreparedWitness, txWrites: WriteSet[]): Mismatch[] {
+/**
+ * Every account field and proven slot where our post-state differs from the block's proofs.
+ * With anvil's trie an account that ceased to exist (or was only loaded) is an empty account.
+ */
+export function diffAgainstPostProofs(changes: StateChanges, prepared: PreparedWitness, txWrites: WriteSet[], trie: StateRootOptions = {}): Mismatch[] {
   const ours = new Map<string, AccountChange>(changes.map((c) => [c.address, c]))
   const before = new Map(prepared.pre.map((v) => [v.address.toLowerCase(), v]))
   const out: Mismatch[] = []
@@ -72,7 +76,10 @@ export function diffAgainstPostProofs(changes: StateChanges, prepared: PreparedW
     const address = post.address.toLowerCase()
     const change = ours.get(address)
     const pre = before.get(address)
-    const ourAccount = change ? change.account : pre?.account ?? null
+    let ourAccount = change ? change.account : pre?.account ?? null
+    if (ourAccount === null && trie.trie === 'anvil' && (change !== undefined || trie.hints?.emptyAccounts.has(address))) {
+      ourAccount = { nonce: 0n, balance: 0n, codeHash: KECCAK_EMPTY }
+    }
     const theirs = post.account ?? null
     const field = (name: string, expected: string, actual: string): void => {
       if (expected !== actual) out.push({ field: `account.${name}`, account: address, expected, actual, tx: firstWriter(txWrites, address) })

@@ -7,7 +7,7 @@
 import { BlockExecutor, type BlockExecution, type BlockInput, type ExecuteOptions } from '../block-executor.js'
 import { kzgReady } from '../crypto.js'
 import type { BlockStats, ExecuteFn } from '../../replay/replay-block.js'
-import { BlockSession } from './coordinator.js'
+import { BlockSession, announce, release } from './coordinator.js'
 import { InlineLane, ThreadLane, type Lane, type ThreadLaneOptions } from './lanes.js'
 import { Perturbation, type PerturbOptions } from './perturbation.js'
 import { blockStmStats, type BlockStmStats } from './stats.js'
@@ -16,8 +16,13 @@ import { blockTask } from './transfer.js'
 export interface BlockStmOptions {
   /** Execution workers (threads). */
   workers: number
-  /** Run the workers' executors in this thread instead (no parallelism; for tests and debugging). */
+  /** Run all the workers' executors in this thread instead (no parallelism; for tests and debugging). */
   inline?: boolean
+  /**
+   * How many of the `workers` run in the coordinator's own thread (default 0). With as many
+   * threads as cores, one inline worker keeps the coordinator from competing with them.
+   */
+  inlineWorkers?: number
   /** Execution tasks in flight per worker (default 2: the next waits in the worker's queue). */
   prefetch?: number
   /** Stress mode: seeded scheduling perturbations (the seed is mixed with each block number). */
@@ -31,6 +36,8 @@ export interface BlockStmOptions {
 export type BlockStmExecuteFn = ExecuteFn & {
   /** Stops the execution workers. */
   close(): Promise<void>
+  /** Stress mode: perturb the following blocks' schedules with these options (undefined: none). */
+  setPerturbation(perturb: PerturbOptions | undefined): void
 }
 
 const round = (ms: number): number => Math.round(ms * 100) / 100
@@ -47,49 +54,58 @@ export function blockStmExecute(opts: BlockStmOptions): BlockStmExecuteFn {
   let lanes: Lane[] = []
   let blockId = 0
   let queue: Promise<unknown> = Promise.resolve()
+  let perturbOpts = opts.perturb
 
   const ensureLanes = (): Lane[] => {
     lanes = lanes.map((l, i) => (l.dead ? makeLane(i) : l))
     while (lanes.length < opts.workers) lanes.push(makeLane(lanes.length))
     return lanes
   }
-  const makeLane = (i: number): Lane => (opts.inline ? new InlineLane(`inline worker ${i}`) : new ThreadLane(`execution worker ${i}`, opts.thread))
+  const inlineCount = opts.inline ? opts.workers : Math.min(opts.workers, opts.inlineWorkers ?? 0)
+  const makeLane = (i: number): Lane =>
+    i < inlineCount ? new InlineLane(`inline worker ${i}`) : new ThreadLane(`execution worker ${i}`, opts.thread)
+
+  const sequential = async (input: BlockInput, execOpts: ExecuteOptions): Promise<{ execution: BlockExecution; stats: BlockStats }> => {
+    const execution = await executor.execute(input, execOpts)
+    const n = execution.txs.length
+    const stats: BlockStmStats = {
+      mode: 'sequential-fallback', workers: opts.workers, executions: n, aborts: 0, reexecutions: 0, validationFailures: 0,
+      dependencyAborts: 0, commitValidationFailures: 0, deferredFees: 0, fallbacks: 0,
+    }
+    return { execution, stats }
+  }
 
   const runBlock = async (input: BlockInput, execOpts: ExecuteOptions = {}): Promise<{ execution: BlockExecution; stats: BlockStats }> => {
     await kzgReady()
     const id = ++blockId
-    const task = input.block.transactions.length > 0 ? blockTask(input, id) : undefined
-    if (!task) {
-      // No transactions, or a pre-state that cannot be shipped (a lazy view): sequential.
-      const execution = await executor.execute(input, execOpts)
-      const n = execution.txs.length
-      const stats: BlockStmStats = {
-        mode: 'sequential-fallback', workers: opts.workers, executions: n, aborts: 0, reexecutions: 0, validationFailures: 0,
-        dependencyAborts: 0, commitValidationFailures: 0, deferredFees: 0, fallbacks: 0,
-      }
-      return { execution, stats }
-    }
     const t0 = performance.now()
-    const run = await executor.beginBlock(input)
-    const perturb = opts.perturb
-      ? new Perturbation({ ...opts.perturb, seed: (opts.perturb.seed * 1_000_003 + Number(input.block.header.number)) >>> 0 })
-      : undefined
-    const session = new BlockSession(id, run, ensureLanes(), executor, {
-      prefetch: opts.prefetch ?? 2, perturb, maxCommitFailures: 3,
-    }, execOpts)
+    // No transactions, or a pre-state that cannot be shipped (a lazy view): sequential.
+    const task = input.block.transactions.length > 0 ? blockTask(input, id) : undefined
+    if (!task) return sequential(input, execOpts)
+    const lanes = ensureLanes()
+    // The lanes set the block up while this thread runs its system steps.
+    announce(lanes, task)
+    let session: BlockSession | undefined
     try {
+      const run = await executor.beginBlock(input)
+      const perturb = perturbOpts
+        ? new Perturbation({ ...perturbOpts, seed: (perturbOpts.seed * 1_000_003 + Number(input.block.header.number)) >>> 0 })
+        : undefined
+      session = new BlockSession(id, run, lanes, executor, { prefetch: opts.prefetch ?? 2, perturb, maxCommitFailures: 3 }, execOpts, task.senders)
       const t1 = performance.now()
-      const { txs, counts, graph, conflicts, coordinatorMs } = await session.execute(task)
+      const { txs, counts, graph, conflicts, coordinatorMs, workerSetupMs } = await session.execute()
       const t2 = performance.now()
       const execution = await executor.finishBlock(run, txs)
       const stats = blockStmStats(txs.length, opts.workers, counts, graph, opts.keepGraph === true, conflicts)
       stats.timing = {
-        setupMs: round(t1 - t0), txsMs: round(t2 - t1), postMs: round(performance.now() - t2), coordinatorMs: round(coordinatorMs),
+        setupMs: round(t1 - t0), txsMs: round(t2 - t1), postMs: round(performance.now() - t2),
+        coordinatorMs: round(coordinatorMs), workerSetupMs: round(workerSetupMs),
         workMs: round(graph.micros.reduce((s, m) => s + m, 0) / 1000),
       }
       return { execution, stats }
     } finally {
-      session.end()
+      if (session) session.end()
+      else release(lanes, id)
     }
   }
 
@@ -99,6 +115,9 @@ export function blockStmExecute(opts: BlockStmOptions): BlockStmExecuteFn {
     queue = next.catch(() => {})
     return next
   }) as BlockStmExecuteFn
+  execute.setPerturbation = (p) => {
+    perturbOpts = p
+  }
   execute.close = async () => {
     await queue
     await Promise.all(lanes.map((l) => l.close()))

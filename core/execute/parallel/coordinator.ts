@@ -20,12 +20,14 @@ import type { Perturbation } from './perturbation.js'
 import type { BlockTask, CoordinatorMessage, ExecDone, ExecResult, ExecTask, Update, WorkerMessage } from './protocol.js'
 import { Scheduler, SchedulerError, TxStatus, type Version } from './scheduler.js'
 import { DependencyGraphBuilder, type DependencyGraph, type WorkCounts } from './stats.js'
-import { resultFromWire } from './transfer.js'
+import { ShippedTransactions, resultFromWire, writeSetFromWire, writeSetToWire } from './transfer.js'
 import { estimateSenderWrites, readMap, versionedWrites } from './versioned-writes.js'
 
 /** Work per execution message, µs: a round trip costs ~15–55 µs. */
 const BATCH_MICROS = 1500
 const MAX_BATCH = 64
+/** Versions one dispatch may take from the scheduler (diverted ones included). */
+const MAX_PULL = 256
 /** Before any transaction of the block has run: a typical mainnet transaction. */
 const INITIAL_MICROS = 400
 
@@ -47,7 +49,24 @@ export interface SessionResult {
   /** Location → failed validations and ESTIMATE stops there. */
   conflicts: Map<string, number>
   coordinatorMs: number
+  workerSetupMs: number
   graph: DependencyGraph
+}
+
+/** Hands a block to the lanes (they decode it and run its system steps meanwhile). */
+export function announce(lanes: Lane[], task: BlockTask): void {
+  for (const lane of lanes) {
+    lane.busy(true)
+    lane.post(task)
+  }
+}
+
+/** The block is over for the lanes (after a failure before its session began). */
+export function release(lanes: Lane[], blockId: number): void {
+  for (const lane of lanes) {
+    if (!lane.dead) lane.post({ t: 'end', blockId })
+    lane.busy(false)
+  }
 }
 
 /** A copy of the state before the first transaction (the run's overlay keeps changing). */
@@ -78,6 +97,11 @@ export class BlockSession {
   private readonly outbox: Array<Promise<void>>
   private readonly retry: Version[] = []
   private readonly inbox: Array<{ lane: number; msg: WorkerMessage }> = []
+  private readonly shipped: ShippedTransactions
+  /** Per transaction: the lane it is queued on or running in, -1 if none. */
+  private readonly laneOf: Int32Array
+  /** Per transaction: the previous transaction of the same sender (its nonce predecessor), -1 if none. */
+  private readonly prevOfSender: Int32Array
   private processing = false
   private settled = false
   private committed = 0
@@ -89,11 +113,13 @@ export class BlockSession {
   private avgMicros = INITIAL_MICROS
   /** Time this thread spent coordinating (validation, commit, dispatch). */
   private busyMs = 0
+  /** The slowest worker's block set-up. */
+  private workerSetupMs = 0
   private readonly micros: number[] = []
   private readonly gas: number[] = []
   private readonly counts: WorkCounts = {
     executions: 0, validationAborts: 0, dependencyAborts: 0, validationFailures: 0, commitValidationFailures: 0,
-    deferredFees: 0, credits: 0, fallbacks: 0, staleFailures: 0,
+    deferredFees: 0, credits: 0, fallbacks: 0, staleFailures: 0, messages: 0,
   }
   private resolve!: (r: SessionResult) => void
   private reject!: (e: Error) => void
@@ -105,17 +131,21 @@ export class BlockSession {
     private readonly executor: BlockExecutor,
     private readonly opts: SessionOptions,
     private readonly execOpts: ExecuteOptions,
+    senders: string[],
   ) {
     const block = run.input.block
     this.n = block.transactions.length
     this.scheduler = new Scheduler(this.n)
     this.mv = new MVMemory(snapshot(run.overlay))
-    estimateSenderWrites(this.mv, block.transactions)
+    estimateSenderWrites(this.mv, senders)
     this.beneficiary = block.header.coinbase.toString()
     this.byzantium = block.common.gteHardfork(Hardfork.Byzantium)
     this.outcomes = new Array(this.n).fill(undefined)
     this.mvWrites = new Array(this.n).fill(undefined)
     this.commitFailures = new Array<number>(this.n).fill(0)
+    this.shipped = new ShippedTransactions(block, lanes.length)
+    this.laneOf = new Int32Array(this.n).fill(-1)
+    this.prevOfSender = previousOfSameSender(senders)
     this.cursor = lanes.map(() => 0)
     this.inflight = lanes.map(() => 0)
     this.outbox = lanes.map(() => Promise.resolve())
@@ -125,8 +155,11 @@ export class BlockSession {
     return this.run.input.block.header.number
   }
 
-  /** Runs the block's transactions; resolves when all are committed. */
-  execute(task: BlockTask): Promise<SessionResult> {
+  /**
+   * Runs the block's transactions; resolves when all are committed. The lanes must have been
+   * handed `task` already (`announce`, before the coordinator's own set-up, which it overlaps).
+   */
+  execute(): Promise<SessionResult> {
     return new Promise<SessionResult>((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject
@@ -136,8 +169,6 @@ export class BlockSession {
           void this.drain()
         }
         lane.onFailure = (e) => this.fail(new BlockStmWorkerError(`block ${this.blockNumber}: ${e.message}`))
-        lane.busy(true)
-        this.send(i, task, 0)
       })
       void this.drain()
     })
@@ -145,6 +176,7 @@ export class BlockSession {
 
   /** Tells the lanes the block is over (their replicas and VMs are released). */
   end(): void {
+    this.settled = true
     this.lanes.forEach((lane, i) => {
       if (!lane.dead) this.send(i, { t: 'end', blockId: this.id }, 0)
       lane.busy(false)
@@ -184,7 +216,7 @@ export class BlockSession {
         if (this.committed === this.n) {
           this.settled = true
           this.resolve({
-            txs: this.txs, counts: this.counts, conflicts: this.conflicts, coordinatorMs: this.busyMs,
+            txs: this.txs, counts: this.counts, conflicts: this.conflicts, coordinatorMs: this.busyMs, workerSetupMs: this.workerSetupMs,
             graph: { micros: this.micros, gas: this.gas, deps: this.graphBuilder.deps },
           })
           return
@@ -209,25 +241,31 @@ export class BlockSession {
       return
     }
     this.inflight[lane]!--
+    if (msg.setupMicros !== undefined) this.workerSetupMs = Math.max(this.workerSetupMs, msg.setupMicros / 1000)
     for (const r of msg.results) this.handleResult(lane, r)
   }
 
   private handleResult(lane: number, msg: ExecResult): void {
+    this.laneOf[msg.tx] = -1
     this.counts.executions++
     this.avgMicros += (msg.micros - this.avgMicros) * 0.1
     if (msg.t === 'dep') {
       this.counts.dependencyAborts++
       this.hot(msg.location)
-      // The blocking transaction may have finished meanwhile: then run again at once.
-      if (!this.scheduler.addDependency(msg.tx, msg.blocking)) this.addRetry({ txIdx: msg.tx, incarnation: msg.inc })
+      // The blocking transaction may have finished meanwhile: then run again at once. If it is
+      // queued or running in a lane, run this one right behind it there: that lane's replica
+      // will hold its writes, with no round trip through here.
+      const behind = this.laneOf[msg.blocking]!
+      if (behind >= 0 && !this.lanes[behind]!.dead) this.sendBatch(behind, [msg.tx, msg.inc])
+      else if (!this.scheduler.addDependency(msg.tx, msg.blocking)) this.addRetry({ txIdx: msg.tx, incarnation: msg.inc })
       return
     }
     if (msg.error) {
       this.onFailedExecution(msg)
       return
     }
-    const writes = versionedWrites(msg.writes, readMap(msg.reads), creditsOf(msg))
-    const code = msg.writes.code.size === 0 ? undefined : [...msg.writes.code]
+    const writes = versionedWrites(msg.writes, msg.reads, creditsOf(msg))
+    const code = msg.writes.code
     const wroteNew = this.mv.record(msg.tx, msg.inc, writes, code)
     this.publish({ k: 'w', tx: msg.tx, inc: msg.inc, writes, code }, lane)
     this.outcomes[msg.tx] = msg
@@ -337,12 +375,7 @@ export class BlockSession {
     for (;;) {
       const lane = this.pickLane()
       if (lane < 0) break
-      const v = this.nextExecution()
-      if (!v) {
-        if (this.retry.length === 0 && !this.scheduler.executionPending()) break
-        continue
-      }
-      this.dispatch(lane, v)
+      if (!this.dispatch(lane)) break
     }
   }
 
@@ -368,18 +401,52 @@ export class BlockSession {
     return Math.max(1, Math.min(MAX_BATCH, byTime, even))
   }
 
-  private dispatch(lane: number, first: Version): void {
-    this.inflight[lane]!++
-    const versions = [first.txIdx, first.incarnation]
-    for (let k = this.batchSize() - 1; k > 0; k--) {
+  /**
+   * Fills one batch for `lane`. A transaction whose sender's previous transaction is queued or
+   * running in another lane goes to that lane instead (sender affinity: a chain of one sender's
+   * transactions then runs in one worker, each seeing the one before, with no aborts and no
+   * round trips). False when there was nothing to hand out.
+   */
+  private dispatch(lane: number): boolean {
+    const size = this.batchSize()
+    const mine: number[] = []
+    const diverted = new Map<number, number[]>()
+    let taken = 0
+    while (mine.length < 2 * size && taken < MAX_PULL) {
       const v = this.nextExecution()
-      if (!v) break
-      versions.push(v.txIdx, v.incarnation)
+      if (!v) {
+        if (this.retry.length === 0 && !this.scheduler.executionPending()) break
+        continue
+      }
+      taken++
+      const prev = this.prevOfSender[v.txIdx]!
+      const to = prev >= 0 && this.laneOf[prev]! >= 0 && !this.lanes[this.laneOf[prev]!]!.dead ? this.laneOf[prev]! : lane
+      this.laneOf[v.txIdx] = to
+      if (to === lane) mine.push(v.txIdx, v.incarnation)
+      else {
+        let d = diverted.get(to)
+        if (!d) diverted.set(to, (d = []))
+        d.push(v.txIdx, v.incarnation)
+      }
     }
+    for (const [to, versions] of diverted) {
+      for (let k = 0; k < versions.length; k += 2 * MAX_BATCH) this.sendBatch(to, versions.slice(k, k + 2 * MAX_BATCH))
+    }
+    if (mine.length > 0) this.sendBatch(lane, mine)
+    return taken > 0
+  }
+
+  /** One execution message: the versions, the replica updates the lane lacks, the transactions it lacks. */
+  private sendBatch(lane: number, versions: number[]): void {
+    this.inflight[lane]!++
+    this.counts.messages++
+    for (let k = 0; k < versions.length; k += 2) this.laneOf[versions[k]!] = lane
     const p = this.opts.perturb
     // Never starve the next transaction to commit of updates: it must be able to succeed.
     const withhold = p !== undefined && !versions.some((x, k) => k % 2 === 0 && x === this.committed) && p.withholdUpdates()
     const task: ExecTask = { t: 'exec', blockId: this.id, versions, updates: withhold ? [] : this.updatesFor(lane) }
+    const txs = this.shipped.forLane(lane, versions)
+    if (txs) task.txs = txs
     const slow = p?.slowMs() ?? 0
     if (slow > 0) task.delayMs = slow
     this.send(lane, task, p?.lateMs() ?? 0)
@@ -434,7 +501,7 @@ export class BlockSession {
         default: return true
       }
     })
-    const writes = o.writes
+    const writes = writeSetFromWire(o.writes)
     for (const { address, amount } of creditsOf(o)) {
       writes.accounts.set(address, creditAccount(overlay.getAccount(address), amount))
       if (address === this.beneficiary) this.counts.deferredFees++
@@ -467,9 +534,10 @@ export class BlockSession {
     this.counts.fallbacks++
     const t0 = performance.now()
     const outcome = await this.executor.runTxInBlock(this.run, this.run.input.block.transactions[i]!, this.receiptGas, this.execOpts)
-    const writes = versionedWrites(outcome.writes, new Map())
+    const wire = writeSetToWire(outcome.writes)
+    const writes = versionedWrites(wire, [])
     const inc = this.scheduler.statusOf(i).incarnation
-    this.mv.record(i, inc, writes, outcome.writes.code.size > 0 ? [...outcome.writes.code] : undefined)
+    this.mv.record(i, inc, writes, wire.code)
     this.publish({ k: 'w', tx: i, inc, writes }, -1)
     this.scheduler.decreaseValidationIdx(i + 1)
     this.graphBuilder.deps[i] = i > 0 ? [i - 1] : []
@@ -494,6 +562,16 @@ export class BlockSession {
       await this.runOnCoordinator(i)
     }
   }
+}
+
+function previousOfSameSender(senders: string[]): Int32Array {
+  const out = new Int32Array(senders.length).fill(-1)
+  const last = new Map<string, number>()
+  senders.forEach((s, i) => {
+    out[i] = last.get(s) ?? -1
+    last.set(s, i)
+  })
+  return out
 }
 
 function creditsOf(msg: ExecDone): Array<{ address: string; amount: bigint }> {

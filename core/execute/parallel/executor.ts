@@ -18,7 +18,7 @@ import { MVMemory } from './mv-memory.js'
 import { installBalanceHooks } from './balance-observer.js'
 import { DependencyAbort, SpeculativeView, flattenReads } from './mv-view.js'
 import type { BlockTask, ExecBatchDone, ExecDone, ExecResult, ExecTask, Update } from './protocol.js'
-import { inputFromTask, resultToWire } from './transfer.js'
+import { LazyTransactions, inputFromTask, resultToWire, writeSetToWire } from './transfer.js'
 import { estimateSenderWrites, versionedWrites } from './versioned-writes.js'
 
 export class ExecutorStateError extends Error {
@@ -27,10 +27,14 @@ export class ExecutorStateError extends Error {
 
 interface ActiveBlock {
   id: number
+  /** Header only: what `runTx` and the system steps need. */
   block: Block
+  txs: LazyTransactions
   run: BlockRun
   mv: MVMemory
   beneficiary: string
+  /** Set-up time, reported once with the first batch. */
+  setupMicros?: number
 }
 
 export class TxExecutor {
@@ -45,12 +49,17 @@ export class TxExecutor {
   private view: SpeculativeView | null = null
 
   async startBlock(task: BlockTask): Promise<void> {
+    const t0 = performance.now()
     const input = inputFromTask(task)
     const run = await this.executor.beginBlock(input)
     this.hookFeePhase(run.vm, run.layer)
     const mv = new MVMemory(run.overlay)
-    estimateSenderWrites(mv, input.block.transactions)
-    this.active = { id: task.blockId, block: input.block, run, mv, beneficiary: input.block.header.coinbase.toString() }
+    estimateSenderWrites(mv, task.senders)
+    this.active = {
+      id: task.blockId, block: input.block, txs: new LazyTransactions(task.txCount, input.block.common), run, mv,
+      beneficiary: input.block.header.coinbase.toString(),
+      setupMicros: Math.round((performance.now() - t0) * 1000),
+    }
   }
 
   endBlock(blockId: number): void {
@@ -92,12 +101,18 @@ export class TxExecutor {
     const b = this.requireBlock()
     if (task.blockId !== b.id) throw new ExecutorStateError(`task of block ${task.blockId} while executing block ${b.id}`)
     this.applyUpdates(task.updates)
+    if (task.txs) b.txs.provide(task.txs)
     if (task.delayMs) busyWait(task.delayMs)
     const results: ExecResult[] = []
     for (let k = 0; k < task.versions.length; k += 2) {
       results.push(await this.executeOne(b, task.versions[k]!, task.versions[k + 1]!))
     }
-    return { t: 'batch', blockId: b.id, results }
+    const reply: ExecBatchDone = { t: 'batch', blockId: b.id, results }
+    if (b.setupMicros !== undefined) {
+      reply.setupMicros = b.setupMicros
+      b.setupMicros = undefined
+    }
+    return reply
   }
 
   private async executeOne(b: ActiveBlock, tx: number, inc: number): Promise<ExecResult> {
@@ -113,7 +128,7 @@ export class TxExecutor {
   private async runIncarnation(b: ActiveBlock, txIdx: number, inc: number, deferFees: boolean): Promise<ExecResult | 'rerun'> {
     const task = { tx: txIdx, inc }
     const { vm, layer } = b.run
-    const tx = b.block.transactions[task.tx]!
+    const tx = b.txs.at(task.tx)
     const view = new SpeculativeView(b.mv, task.tx, b.beneficiary, deferFees)
     layer.beginTx(view)
     this.view = view
@@ -131,7 +146,7 @@ export class TxExecutor {
       const err = e as Error
       const failed: ExecDone = {
         t: 'done', blockId: b.id, tx: task.tx, inc: task.inc, reads: flattenReads(view.reads),
-        writes: { accounts: new Map(), cleared: new Set(), storage: new Map(), code: new Map() },
+        writes: { w: [] },
         error: { name: err.name ?? 'Error', message: err.message ?? String(e) }, micros: 0,
       }
       const sender = senderOf(tx)
@@ -140,14 +155,15 @@ export class TxExecutor {
     } finally {
       this.view = null
     }
-    const writes = layer.endTx()
-    const credits = view.settle(writes)
+    const ws = layer.endTx()
+    const credits = view.settle(ws)
     if (credits === 'rerun') return 'rerun'
+    const writes = writeSetToWire(ws)
+    const reads = flattenReads(view.reads)
     // The replica learns its own write set at once; the coordinator's copy of it comes back later.
-    b.mv.record(task.tx, task.inc, versionedWrites(writes, view.reads, credits), [...writes.code])
+    b.mv.record(task.tx, task.inc, versionedWrites(writes, reads, credits), writes.code)
     const done: ExecDone = {
-      t: 'done', blockId: b.id, tx: task.tx, inc: task.inc, reads: flattenReads(view.reads), writes,
-      result: resultToWire(result), micros: 0,
+      t: 'done', blockId: b.id, tx: task.tx, inc: task.inc, reads, writes, result: resultToWire(result), micros: 0,
     }
     if (credits.length > 0) done.credits = credits.map((c) => [c.address, c.amount.toString(16)])
     return done

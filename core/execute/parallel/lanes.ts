@@ -26,6 +26,8 @@ export interface Lane {
 export interface ThreadLaneOptions {
   resourceLimits?: ResourceLimits
   execArgv?: string[]
+  /** Fault injection for tests: the worker exits (as if it crashed) when asked to run this transaction. */
+  crashOnTx?: number
 }
 
 export class ThreadLane implements Lane {
@@ -37,7 +39,7 @@ export class ThreadLane implements Lane {
 
   constructor(readonly name: string, opts: ThreadLaneOptions = {}) {
     this.worker = new Worker(compiledWorkerUrl('./exec-worker.js', import.meta.url), {
-      resourceLimits: opts.resourceLimits, execArgv: opts.execArgv,
+      resourceLimits: opts.resourceLimits, execArgv: opts.execArgv, workerData: { crashOnTx: opts.crashOnTx },
     })
     this.worker.unref()
     this.worker.on('message', (m: WorkerMessage) => this.onMessage(m))

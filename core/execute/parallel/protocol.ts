@@ -4,8 +4,6 @@
  * multi-version memory, which rides along with each task as the batch of write sets (and
  * ESTIMATE marks) recorded since that worker's previous task.
  */
-import type { TxReceipt } from '@ethereumjs/vm'
-import type { WriteSet } from '../state-layer.js'
 
 /** What a worker needs to rebuild the block's `Common` (fork, EIPs, chain parameters). */
 export interface CommonSpec {
@@ -29,9 +27,11 @@ export interface BlockTask {
   t: 'block'
   blockId: number
   number: string
-  rlp: Uint8Array
-  /** The transactions' recovered sender public keys, 64 bytes each (recovered once, here). */
-  senders: Uint8Array
+  /** The header, RLP (the worker's block carries no transactions: they come with the tasks). */
+  header: Uint8Array
+  txCount: number
+  /** The senders' addresses (each transaction writes its sender's account). */
+  senders: string[]
   common: CommonSpec
   preState: PreStateTransfer
   /** Ancestor hashes for BLOCKHASH: [number (decimal), hash]. */
@@ -54,6 +54,11 @@ export interface ExecTask {
   /** Versions to execute: [tx, incarnation, tx, incarnation, …]. */
   versions: number[]
   updates: Update[]
+  /**
+   * Transactions this worker has not had yet: [index, serialized bytes, sender public key].
+   * Shipped with the first task that needs them, so serializing overlaps with execution.
+   */
+  txs?: Array<[number, Uint8Array, Uint8Array]>
   /** Stress mode: busy-wait this long before executing (perturbs completion order). */
   delayMs?: number
 }
@@ -65,19 +70,30 @@ export interface EndTask {
 
 export type CoordinatorMessage = BlockTask | ExecTask | EndTask
 
-/** The parts of a `RunTxResult` the block needs (receipts, gas, requests), cloneable. */
+/**
+ * The parts of a `RunTxResult` the block needs (receipts, gas, requests), compact: structured
+ * cloning is per object, so a transfer's result is a handful of strings.
+ */
 export interface TxResultWire {
-  totalGasSpent: bigint
-  blockGasSpent: bigint
-  amountSpent: bigint
-  minerValue: bigint
-  gasRefund: bigint
-  executionGasUsed: bigint
-  returnValue: Uint8Array
-  exceptionError?: { error: string; errorType: string }
-  createdAddress?: string
+  /** totalGasSpent, blockGasSpent, amountSpent, minerValue, gasRefund, executionGasUsed: hex, ':'-joined. */
+  gas: string
+  /** 'status' (Byzantium on), 'root' (before: the state root, zero here, set at commit), or 'blob'. */
+  receiptKind: 'status' | 'root' | 'blob'
+  status?: number
   blobGasUsed?: bigint
-  receipt: TxReceipt
+  blobGasPrice?: bigint
+  /** Present only when there are logs (the bloom of no logs is all zero). */
+  logs?: Array<[Uint8Array, Uint8Array[], Uint8Array]>
+  bitvector?: Uint8Array
+  returnValue?: Uint8Array
+  exceptionError?: string
+  createdAddress?: string
+}
+
+/** A write set as flat strings: 'a', address, account | 'x' · 's', address, slot, value · 'c', address. */
+export interface WriteSetWire {
+  w: string[]
+  code?: Array<[string, Uint8Array]>
 }
 
 export interface ExecDone {
@@ -88,7 +104,7 @@ export interface ExecDone {
   /** Read set: [location, encoded value, …]. */
   reads: string[]
   /** The transaction's writes as the state layer gave them, less the accounts only credited. */
-  writes: WriteSet
+  writes: WriteSetWire
   /** Balance credits applied at commit to whatever the account then is: [address, amount hex]. */
   credits?: Array<[string, string]>
   result?: TxResultWire
@@ -123,6 +139,8 @@ export interface ExecBatchDone {
   t: 'batch'
   blockId: number
   results: ExecResult[]
+  /** With the block's first batch: how long the worker took to set the block up, µs. */
+  setupMicros?: number
 }
 
 export type WorkerMessage = ExecBatchDone | WorkerFatal

@@ -42,6 +42,8 @@ export interface BlockStmStats {
   staleFailures?: number
   /** Balance credits to accounts other than the beneficiary, applied at commit. */
   credits?: number
+  /** Execution messages (batches of tasks) sent to workers. */
+  messages?: number
   workers: number
   mode: 'block-stm' | 'sequential-fallback'
   /** The locations with the most conflicts (failed validations, ESTIMATE stops): [location, count]. */
@@ -49,10 +51,10 @@ export interface BlockStmStats {
   graph?: DependencyGraph
   /**
    * Where the block's time went, ms: system steps and hand-over (setup), the parallel part
-   * (txs), post steps; the coordinator's own busy time within txs; the sum of committed
-   * executions (work).
+   * (txs), post steps; the coordinator's own busy time within txs; the slowest worker's own
+   * block set-up (within txs); the sum of committed executions (work).
    */
-  timing?: { setupMs: number; txsMs: number; postMs: number; coordinatorMs: number; workMs: number }
+  timing?: { setupMs: number; txsMs: number; postMs: number; coordinatorMs: number; workerSetupMs: number; workMs: number }
   [key: string]: unknown
 }
 
@@ -131,6 +133,8 @@ export interface WorkCounts {
   fallbacks: number
   /** Incarnations that threw on a stale view (and were re-run). */
   staleFailures: number
+  /** Execution messages (batches) sent to workers. */
+  messages: number
 }
 
 export function blockStmStats(
@@ -152,6 +156,7 @@ export function blockStmStats(
     fallbacks: counts.fallbacks,
     staleFailures: counts.staleFailures,
     credits: counts.credits,
+    messages: counts.messages,
     criticalPathBound: round(criticalPathBound(graph.deps, graph.gas)),
     criticalPathBoundTime: round(byTime),
     speedupBound: round(Math.min(workers, byTime)),

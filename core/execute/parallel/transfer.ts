@@ -4,18 +4,20 @@
  * the cloneable parts of `RunTxResult`.
  */
 import { Common } from '@ethereumjs/common'
-import { createBlockFromRLP, type Block } from '@ethereumjs/block'
+import { Block, createBlockHeaderFromRLP } from '@ethereumjs/block'
+import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
 import { Bloom } from '@ethereumjs/vm'
-import { createAddressFromString } from '@ethereumjs/util'
-import type { RunTxResult } from '@ethereumjs/vm'
+import { bytesToHex, createAddressFromString } from '@ethereumjs/util'
+import type { RunTxResult, TxReceipt } from '@ethereumjs/vm'
 import type { BlockInput } from '../block-executor.js'
 import * as crypto from '../crypto.js'
 import { internCode } from '../code-cache.js'
 import { shareCommon } from '../evm-tuning.js'
 import { PreState, type PreAccount } from '../prestate.js'
-import { EMPTY_CODE_HASH } from '../state-layer.js'
+import { EMPTY_CODE_HASH, type WriteSet } from '../state-layer.js'
 import type { StateView } from '../../types.js'
-import type { BlockTask, CommonSpec, PreStateTransfer, TxResultWire } from './protocol.js'
+import type { BlockTask, CommonSpec, PreStateTransfer, TxResultWire, WriteSetWire } from './protocol.js'
+import { decodeAccount, encodeAccount } from './locations.js'
 
 export class TransferError extends Error {
   override name = 'TransferError'
@@ -109,8 +111,9 @@ export function blockTask(input: BlockInput, blockId: number): BlockTask | undef
     t: 'block',
     blockId,
     number: number.toString(),
-    rlp: input.block.serialize(),
-    senders: senderKeys(input.block),
+    header: input.block.header.serialize(),
+    txCount: input.block.transactions.length,
+    senders: senderAddresses(input.block),
     common: commonSpec(input.block.common),
     preState,
     hashes,
@@ -121,21 +124,80 @@ export function blockTask(input: BlockInput, blockId: number): BlockTask | undef
   }
 }
 
-/** Sender public keys (cached on the transactions after decoding: no recovery here). */
-function senderKeys(block: Block): Uint8Array {
-  const out = new Uint8Array(block.transactions.length * 64)
-  block.transactions.forEach((tx, i) => out.set(tx.getSenderPublicKey(), i * 64))
-  return out
+/**
+ * A block's transactions as shipped to workers, serialized on first demand (each worker gets
+ * each transaction at most once, with the first task that runs it).
+ */
+export class ShippedTransactions {
+  private readonly bytes: Array<Uint8Array | undefined>
+  /** Per lane: which transactions it has. */
+  private readonly shipped: Uint8Array[]
+
+  constructor(private readonly block: Block, lanes: number) {
+    this.bytes = new Array(block.transactions.length).fill(undefined)
+    this.shipped = Array.from({ length: lanes }, () => new Uint8Array(block.transactions.length))
+  }
+
+  /** What `lane` lacks among these versions ([tx, inc, …]). */
+  forLane(lane: number, versions: number[]): Array<[number, Uint8Array, Uint8Array]> | undefined {
+    let out: Array<[number, Uint8Array, Uint8Array]> | undefined
+    const have = this.shipped[lane]!
+    for (let k = 0; k < versions.length; k += 2) {
+      const i = versions[k]!
+      if (have[i]) continue
+      have[i] = 1
+      const tx = this.block.transactions[i]!
+      const bytes = (this.bytes[i] ??= tx.serialize())
+      ;(out ??= []).push([i, bytes, tx.getSenderPublicKey()])
+    }
+    return out
+  }
 }
 
-/** The worker's side: the same `BlockInput`, rebuilt. */
+/** Sender addresses from the cached public keys (one keccak each). */
+export function senderAddresses(block: Block): string[] {
+  return block.transactions.map((tx) => bytesToHex(crypto.keccak256(tx.getSenderPublicKey()).subarray(12)))
+}
+
+/**
+ * A block's transactions in a worker, decoded on first use: each worker runs only some of
+ * them, and decoding is a good part of a simple transfer's cost.
+ */
+export class LazyTransactions {
+  private readonly raw: Array<[Uint8Array, Uint8Array] | undefined>
+  private readonly decoded: Array<TypedTransaction | undefined>
+
+  constructor(count: number, private readonly common: Common) {
+    this.raw = new Array(count).fill(undefined)
+    this.decoded = new Array(count).fill(undefined)
+  }
+
+  provide(shipped: Array<[number, Uint8Array, Uint8Array]>): void {
+    for (const [i, bytes, key] of shipped) this.raw[i] = [bytes, key]
+  }
+
+  at(i: number): TypedTransaction {
+    let tx = this.decoded[i]
+    if (!tx) {
+      const raw = this.raw[i]
+      if (!raw) throw new TransferError(`transaction ${i} was not shipped to this worker`)
+      tx = createTxFromRLP(raw[0], { common: this.common })
+      // The coordinator recovered the sender already.
+      ;(tx as unknown as { cache: { senderPubKey?: Uint8Array } }).cache.senderPubKey = raw[1]
+      this.decoded[i] = tx
+    }
+    return tx
+  }
+}
+
+/**
+ * The worker's side: the block's `BlockInput` for its system steps, with a header-only block
+ * (the transactions come from `LazyTransactions`).
+ */
 export function inputFromTask(task: BlockTask): BlockInput {
   const common = commonFromSpec(task.common)
-  // Frozen (the default from RLP): each transaction then caches its recovered sender.
-  const block = createBlockFromRLP(task.rlp, { common, skipConsensusFormatValidation: true })
-  block.transactions.forEach((tx, i) => {
-    (tx as unknown as { cache: { senderPubKey?: Uint8Array } }).cache.senderPubKey = task.senders.subarray(i * 64, i * 64 + 64)
-  })
+  const header = createBlockHeaderFromRLP(task.header, { common, skipConsensusFormatValidation: true })
+  const block = new Block(header, [], [], undefined, { common })
   const hashes = new Map(task.hashes.map(([n, h]) => [BigInt(n), h]))
   return {
     block,
@@ -150,39 +212,79 @@ export function inputFromTask(task: BlockTask): BlockInput {
 
 export function resultToWire(r: RunTxResult): TxResultWire {
   const e = r.execResult
+  const receipt = r.receipt as TxReceipt & { status?: number; stateRoot?: Uint8Array; blobGasUsed?: bigint; blobGasPrice?: bigint }
   const out: TxResultWire = {
-    totalGasSpent: r.totalGasSpent,
-    blockGasSpent: r.blockGasSpent ?? r.totalGasSpent,
-    amountSpent: r.amountSpent,
-    minerValue: r.minerValue,
-    gasRefund: r.gasRefund,
-    executionGasUsed: e.executionGasUsed,
-    returnValue: e.returnValue,
-    receipt: r.receipt,
+    gas: [r.totalGasSpent, r.blockGasSpent ?? r.totalGasSpent, r.amountSpent, r.minerValue, r.gasRefund, e.executionGasUsed]
+      .map((x) => x.toString(16)).join(':'),
+    receiptKind: receipt.stateRoot !== undefined ? 'root' : receipt.blobGasUsed !== undefined ? 'blob' : 'status',
   }
-  if (e.exceptionError) out.exceptionError = { error: e.exceptionError.error, errorType: e.exceptionError.errorType }
+  if (receipt.status !== undefined) out.status = receipt.status
+  if (receipt.blobGasUsed !== undefined) {
+    out.blobGasUsed = receipt.blobGasUsed
+    out.blobGasPrice = receipt.blobGasPrice
+  }
+  if (receipt.logs.length > 0) {
+    out.logs = receipt.logs
+    out.bitvector = receipt.bitvector
+  }
+  if (e.returnValue.length > 0) out.returnValue = e.returnValue
+  if (e.exceptionError) out.exceptionError = e.exceptionError.error
   if (r.createdAddress) out.createdAddress = r.createdAddress.toString()
-  if (r.blobGasUsed !== undefined) out.blobGasUsed = r.blobGasUsed
   return out
 }
 
-/** A `RunTxResult` with the fields the block and its verification use. */
+const ZERO_BLOOM = new Uint8Array(256)
+
+/** A `RunTxResult` with the fields the block and its verification use; the receipt as `runTx` builds it. */
 export function resultFromWire(w: TxResultWire, common: Common): RunTxResult {
+  const [totalGasSpent, blockGasSpent, amountSpent, minerValue, gasRefund, executionGasUsed] = w.gas.split(':').map((x) => BigInt('0x' + x)) as [
+    bigint, bigint, bigint, bigint, bigint, bigint,
+  ]
+  const logs = w.logs ?? []
+  const base = { cumulativeBlockGasUsed: totalGasSpent, bitvector: w.bitvector ?? ZERO_BLOOM.slice(), logs }
+  const receipt: TxReceipt = w.receiptKind === 'root'
+    ? { stateRoot: new Uint8Array(32), ...base }
+    : w.receiptKind === 'blob'
+      ? { blobGasUsed: w.blobGasUsed!, blobGasPrice: w.blobGasPrice!, status: w.status as 0 | 1, ...base }
+      : { status: w.status as 0 | 1, ...base }
+  const exceptionError = w.exceptionError === undefined ? undefined : { error: w.exceptionError, errorType: 'EVMError' }
   return {
-    totalGasSpent: w.totalGasSpent,
-    blockGasSpent: w.blockGasSpent,
-    amountSpent: w.amountSpent,
-    minerValue: w.minerValue,
-    gasRefund: w.gasRefund,
+    totalGasSpent, blockGasSpent, amountSpent, minerValue, gasRefund,
     blobGasUsed: w.blobGasUsed,
     createdAddress: w.createdAddress ? createAddressFromString(w.createdAddress) : undefined,
-    bloom: new Bloom(w.receipt.bitvector, common),
-    receipt: w.receipt,
-    execResult: {
-      executionGasUsed: w.executionGasUsed,
-      returnValue: w.returnValue,
-      logs: w.receipt.logs,
-      exceptionError: w.exceptionError,
-    },
+    bloom: new Bloom(base.bitvector, common),
+    receipt,
+    execResult: { executionGasUsed, returnValue: w.returnValue ?? new Uint8Array(0), logs, exceptionError },
   } as unknown as RunTxResult
+}
+
+export function writeSetToWire(ws: WriteSet): WriteSetWire {
+  const w: string[] = []
+  for (const addr of ws.cleared) w.push('c', addr)
+  for (const [addr, acc] of ws.accounts) w.push('a', addr, encodeAccount(acc))
+  for (const [addr, slots] of ws.storage) for (const [slot, v] of slots) w.push('s', addr, slot, v)
+  const out: WriteSetWire = { w }
+  if (ws.code.size > 0) out.code = [...ws.code]
+  return out
+}
+
+export function writeSetFromWire(wire: WriteSetWire): WriteSet {
+  const ws: WriteSet = { accounts: new Map(), cleared: new Set(), storage: new Map(), code: new Map(wire.code ?? []) }
+  const w = wire.w
+  for (let k = 0; k < w.length;) {
+    const tag = w[k]!
+    if (tag === 'c') {
+      ws.cleared.add(w[k + 1]!)
+      k += 2
+    } else if (tag === 'a') {
+      ws.accounts.set(w[k + 1]!, decodeAccount(w[k + 2]!) ?? null)
+      k += 3
+    } else {
+      let slots = ws.storage.get(w[k + 1]!)
+      if (!slots) ws.storage.set(w[k + 1]!, (slots = new Map()))
+      slots.set(w[k + 2]!, w[k + 3]!)
+      k += 4
+    }
+  }
+  return ws
 }

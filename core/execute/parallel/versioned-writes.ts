@@ -5,33 +5,52 @@
  * a write can then no longer conflict (an unconditional SSTORE of the same value, a zero-value
  * transfer's account rewrite).
  */
-import type { TypedTransaction } from '@ethereumjs/tx'
-import type { WriteSet } from '../state-layer.js'
+import type { WriteSetWire } from './protocol.js'
 import type { MVMemory } from './mv-memory.js'
-import { WIPE, accountLoc, encodeAccount, encodeCredit, slotLoc, wipeLoc } from './locations.js'
+import { WIPE, accountLoc, encodeCredit, slotLoc, wipeLoc } from './locations.js'
 
-export function versionedWrites(ws: WriteSet, reads: ReadonlyMap<string, string>, credits: ReadonlyArray<{ address: string; amount: bigint }> = []): string[] {
+export function versionedWrites(
+  ws: WriteSetWire, reads: readonly string[], credits: ReadonlyArray<{ address: string; amount: bigint }> = [],
+): string[] {
+  const readOf = readLookup(reads)
   const out: string[] = []
-  for (const addr of ws.cleared) out.push(wipeLoc(addr), WIPE)
-  for (const [addr, acc] of ws.accounts) {
-    const loc = accountLoc(addr)
-    const enc = encodeAccount(acc)
-    if (reads.get(loc) !== enc) out.push(loc, enc)
-  }
-  for (const [addr, slots] of ws.storage) {
-    // After its own wipe a slot no longer holds what was read before it.
-    const wiped = ws.cleared.has(addr)
-    for (const [slot, value] of slots) {
-      const loc = slotLoc(addr, slot)
-      if (wiped || reads.get(loc) !== value) out.push(loc, value)
+  const w = ws.w
+  const wiped = new Set<string>()
+  for (let k = 0; k < w.length;) {
+    const tag = w[k]!
+    if (tag === 'c') {
+      wiped.add(w[k + 1]!)
+      out.push(wipeLoc(w[k + 1]!), WIPE)
+      k += 2
+    } else if (tag === 'a') {
+      const loc = accountLoc(w[k + 1]!)
+      if (readOf(loc) !== w[k + 2]) out.push(loc, w[k + 2]!)
+      k += 3
+    } else {
+      // After its own wipe a slot no longer holds what was read before it (wipes come first).
+      const loc = slotLoc(w[k + 1]!, w[k + 2]!)
+      if (wiped.has(w[k + 1]!) || readOf(loc) !== w[k + 3]) out.push(loc, w[k + 3]!)
+      k += 4
     }
   }
   for (const c of credits) out.push(accountLoc(c.address), encodeCredit(c.amount))
   return out
 }
 
+/** Looks a location up in a flat read set (a scan for small sets, a map for large ones). */
+function readLookup(reads: readonly string[]): (loc: string) => string | undefined {
+  if (reads.length > 128) {
+    const m = readMap(reads)
+    return (loc) => m.get(loc)
+  }
+  return (loc) => {
+    for (let k = 0; k < reads.length; k += 2) if (reads[k] === loc) return reads[k + 1]
+    return undefined
+  }
+}
+
 /** Reads as a map, from the wire's flat form. */
-export function readMap(flat: string[]): Map<string, string> {
+export function readMap(flat: readonly string[]): Map<string, string> {
   const m = new Map<string, string>()
   for (let k = 0; k < flat.length; k += 2) m.set(flat[k]!, flat[k + 1]!)
   return m
@@ -44,6 +63,6 @@ export function readMap(flat: string[]): Map<string, string> {
  * this, a batch of one sender's transactions re-executes quadratically. Coordinator and
  * replicas do the same, so their memories agree.
  */
-export function estimateSenderWrites(mv: MVMemory, txs: readonly TypedTransaction[]): void {
-  txs.forEach((tx, i) => mv.convertWritesToEstimates(i, 0, [accountLoc(tx.getSenderAddress().toString())]))
+export function estimateSenderWrites(mv: MVMemory, senders: readonly string[]): void {
+  senders.forEach((sender, i) => mv.convertWritesToEstimates(i, 0, [accountLoc(sender)]))
 }

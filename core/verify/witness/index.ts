@@ -13,6 +13,7 @@ export {
   type StateWitness,
   type MissingNode,
   type StateRootResult,
+  type StateRootOptions,
 } from './state-root.js'
 export {
   ExecutionWitnessState,
