@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex } from '@ethereumjs/util'
-import { orderedTrieRoot } from '../core/verify/ordered-trie.js'
+import { orderedTrieRoot } from '../core/verify/trie-root.js'
 
 async function reference(values: Uint8Array[]): Promise<string> {
   const t = new MerklePatriciaTrie()

@@ -10,7 +10,7 @@
  * need it after all: see discovery-execute.ts); transport failures and bad data throw.
  */
 import { bytesToHex } from '@ethereumjs/util'
-import { keccak256 } from 'ethereum-cryptography/keccak.js'
+import { keccak256 } from '../execute/crypto.js'
 import type { AccountData } from '../types.js'
 import { EMPTY_CODE_HASH, EMPTY_STORAGE_ROOT } from '../execute/state-layer.js'
 import { NodeStore, ProofError, verifyAccountProof, type EthAccountProof, type EthStorageProof } from '../verify/witness/index.js'

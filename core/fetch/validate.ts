@@ -6,10 +6,10 @@
 import type { Block } from '@ethereumjs/block'
 import { RLP } from '@ethereumjs/rlp'
 import { bigIntToUnpaddedBytes, bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { keccak256 } from 'ethereum-cryptography/keccak.js'
+import { keccak256 } from '../execute/crypto.js'
 import type { ChainRules } from '../execute/chain.js'
 import { decodeBlock, type DecodedBlock } from '../execute/decode.js'
-import { orderedTrieRoot } from '../verify/ordered-trie.js'
+import { orderedTrieRoot } from '../verify/trie-root.js'
 import { ValidationError } from './fetch-errors.js'
 import type { RpcBlock, RpcReceipt } from './rpc-types.js'
 

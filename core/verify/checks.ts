@@ -9,7 +9,7 @@ import { encodeReceipt } from '@ethereumjs/vm'
 import type { TxReceipt } from '@ethereumjs/vm'
 import { bytesToHex } from '@ethereumjs/util'
 import type { BlockExecution } from '../execute/block-executor.js'
-import { orderedTrieRoot } from './ordered-trie.js'
+import { orderedTrieRoot } from './trie-root.js'
 import { resultDigest } from './digest.js'
 
 export type CheckState = 'match' | 'mismatch' | 'unchecked'

@@ -4,76 +4,17 @@
  * so side chains can branch from any block. Its Merkle root is built in one pass over the sorted
  * hashed keys (the same trie @ethereumjs/mpt builds, which the tests compare it with).
  */
-import { RLP, type NestedUint8Array } from '@ethereumjs/rlp'
-import { KECCAK256_RLP, bigIntToUnpaddedBytes, bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { keccak256 } from 'ethereum-cryptography/keccak.js'
+import { RLP } from '@ethereumjs/rlp'
+import { bigIntToUnpaddedBytes, bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { keccak256 } from '../../execute/crypto.js'
 import type { AccountData, StateChanges, StateView } from '../../types.js'
 import { EMPTY_CODE_HASH, EMPTY_STORAGE_ROOT, ZERO_WORD, wordToBytes } from '../../execute/state-layer.js'
 import { toAddress, toWord } from '../../execute/prestate.js'
 import type { FixtureAccount } from './fixture.js'
-
-type Raw = Uint8Array | NestedUint8Array
-interface Leaf { nibbles: Uint8Array; value: Uint8Array }
-
-function toNibbles(key: Uint8Array): Uint8Array {
-  const out = new Uint8Array(key.length * 2)
-  for (let i = 0; i < key.length; i++) {
-    out[2 * i] = key[i]! >> 4
-    out[2 * i + 1] = key[i]! & 15
-  }
-  return out
-}
-
-function hexPrefix(nibbles: Uint8Array, leaf: boolean): Uint8Array {
-  const odd = nibbles.length % 2
-  const out = new Uint8Array(1 + (nibbles.length >> 1))
-  out[0] = ((leaf ? 2 : 0) + odd) << 4
-  let j = 0
-  if (odd) out[0]! |= nibbles[j++]!
-  for (let i = 1; i < out.length; i++, j += 2) out[i] = (nibbles[j]! << 4) | nibbles[j + 1]!
-  return out
-}
-
-/** Nodes under 32 bytes are embedded in their parent, larger ones referenced by hash. */
-function ref(raw: Raw): Raw {
-  const enc = RLP.encode(raw)
-  return enc.length < 32 ? raw : keccak256(enc)
-}
-
-/** `items` sorted by nibbles, all distinct, none a prefix of another (hashed keys). */
-function build(items: Leaf[], depth: number): Raw {
-  if (items.length === 1) return [hexPrefix(items[0]!.nibbles.subarray(depth), true), items[0]!.value]
-  const first = items[0]!.nibbles
-  const last = items[items.length - 1]!.nibbles
-  // Sorted: the common prefix of all is the common prefix of the first and the last.
-  let shared = 0
-  while (depth + shared < first.length && first[depth + shared] === last[depth + shared]) shared++
-  if (shared > 0) return [hexPrefix(first.subarray(depth, depth + shared), false), ref(build(items, depth + shared))]
-  const node: Raw[] = []
-  let i = 0
-  for (let nib = 0; nib < 16; nib++) {
-    let j = i
-    while (j < items.length && items[j]!.nibbles[depth] === nib) j++
-    node.push(j === i ? new Uint8Array(0) : ref(build(items.slice(i, j), depth + 1)))
-    i = j
-  }
-  node.push(new Uint8Array(0))
-  return node as NestedUint8Array
-}
-
-function compareNibbles(a: Leaf, b: Leaf): number {
-  const n = Math.min(a.nibbles.length, b.nibbles.length)
-  for (let i = 0; i < n; i++) if (a.nibbles[i] !== b.nibbles[i]) return a.nibbles[i]! - b.nibbles[i]!
-  return a.nibbles.length - b.nibbles.length
-}
+import { trieRoot } from '../trie-root.js'
 
 /** Root of a secure trie: keys are already hashed (32 bytes each), values RLP-ready bytes. */
-export function hashedTrieRoot(entries: Array<[key: Uint8Array, value: Uint8Array]>): Uint8Array {
-  if (entries.length === 0) return KECCAK256_RLP
-  const items = entries.map(([k, value]) => ({ nibbles: toNibbles(k), value }))
-  items.sort(compareNibbles)
-  return keccak256(RLP.encode(build(items, 0)))
-}
+export const hashedTrieRoot = trieRoot
 
 const keyHashes = new Map<string, Uint8Array>()
 /** keccak of an address or slot (hex), cached: the same keys recur in every block's root. */

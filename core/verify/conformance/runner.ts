@@ -15,7 +15,7 @@ import { bytesToBigInt, bytesToHex, equalsBytes, hexToBytes } from '@ethereumjs/
 import { encodeReceipt } from '@ethereumjs/vm'
 import type { TxReceipt } from '@ethereumjs/vm'
 import type { BlockExecution, BlockInput, ExecuteOptions } from '../../execute/block-executor.js'
-import { orderedTrieRoot } from '../ordered-trie.js'
+import { orderedTrieRoot } from '../trie-root.js'
 import type { BlockchainTest } from './fixture.js'
 import { FullState } from './full-state.js'
 import { UnsupportedNetworkError, testChain, type TestChain } from './networks.js'
