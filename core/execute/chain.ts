@@ -91,21 +91,26 @@ export function chainRules(profile: ChainProfile): ChainRules {
 }
 
 function scheduleRules(profile: ChainProfile, template: Common, rewards: boolean, dao?: bigint): ChainRules {
-  const byFork = new Map<string, Common>()
   return {
     profile,
     chainId: template.chainId(),
     daoForkBlock: dao,
-    commonFor(number, timestamp) {
-      const fork = template.getHardforkBy({ blockNumber: number, timestamp })
-      let c = byFork.get(fork)
-      if (!c) {
-        c = template.copy()
-        c.setHardfork(fork)
-        byFork.set(fork, shareCommon(c))
-      }
-      return c
-    },
+    commonFor: commonsByFork(template),
     paysRewards: (common) => rewards && !common.gteHardfork(Hardfork.Paris),
+  }
+}
+
+/** The Common of a block under a fork schedule: one shared instance per fork (see evm-tuning.ts). */
+export function commonsByFork(template: Common): (number: bigint, timestamp: bigint) => Common {
+  const byFork = new Map<string, Common>()
+  return (number, timestamp) => {
+    const fork = template.getHardforkBy({ blockNumber: number, timestamp })
+    let c = byFork.get(fork)
+    if (!c) {
+      c = template.copy()
+      c.setHardfork(fork)
+      byFork.set(fork, shareCommon(c))
+    }
+    return c
   }
 }

@@ -8,7 +8,8 @@
 import { Common, Hardfork, Mainnet } from '@ethereumjs/common'
 import type { ChainConfig, HardforkTransitionConfig } from '@ethereumjs/common'
 import { ecrecover, kzg } from '../../execute/crypto.js'
-import { installJumpDestCache, shareCommon } from '../../execute/evm-tuning.js'
+import { installJumpDestCache } from '../../execute/evm-tuning.js'
+import { commonsByFork } from '../../execute/chain.js'
 import type { BlobScheduleEntry } from './fixture.js'
 
 /** The network is not one these rules can express (or @ethereumjs cannot run): the test fails. */
@@ -165,21 +166,11 @@ function buildChain(network: string, config?: { chainid?: string; blobSchedule?:
   } catch (err) {
     throw new UnsupportedNetworkError(`network ${network}: @ethereumjs cannot build its rules: ${(err as Error).message}`)
   }
-  const byFork = new Map<string, Common>()
   const daoEntry = hardforks.find((h) => h.name === Hardfork.Dao)
   return {
     network,
     chainId,
     daoBlock: daoEntry?.block !== null && daoEntry?.block !== undefined ? BigInt(daoEntry.block) : undefined,
-    commonFor(number, timestamp) {
-      const fork = template.getHardforkBy({ blockNumber: number, timestamp })
-      let c = byFork.get(fork)
-      if (!c) {
-        c = template.copy()
-        c.setHardfork(fork)
-        byFork.set(fork, shareCommon(c))
-      }
-      return c
-    },
+    commonFor: commonsByFork(template),
   }
 }
