@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { corpusDb, defaultSharedDir } from '../../core/bench/corpus.js'
 import { engineBench, type EngineBenchResult } from '../../core/bench/engine-bench.js'
 import { parsePositiveInt } from '../options.js'
+import { benchFetch, fetchBenchTable } from '../../core/fetch/bench.js'
+import { benchSummary, parallelBench } from '../../bench/parallel-bench.js'
 
 export interface BenchReport {
   engine?: EngineBenchResult
@@ -33,16 +35,34 @@ export function register(program: Command): void {
     .description('side-by-side measurements in one run, on the same data (see README for what each compares)')
     .option('--data <dir>', 'mainnet fixture documents (default ../shared/mainnet)')
     .option('--rounds <n>', 'alternating rounds per comparison', '2')
+    .option('--only <sections>', 'comma-separated: engine, parallel, fetch (default: all)')
     .option('--json', 'one JSON document on stdout')
-    .action(async (flags: { data?: string; rounds: string; json?: boolean }) => {
+    .action(async (flags: { data?: string; rounds: string; json?: boolean; only?: string }) => {
+      const sections = new Set((flags.only ?? 'engine,parallel,fetch').split(',').map((x) => x.trim()))
       const rounds = parsePositiveInt(flags.rounds, '--rounds')
       const data = flags.data ?? join(defaultSharedDir(), 'mainnet')
       process.stderr.write(`bench: importing ${data} into a temporary database\n`)
       const db = corpusDb(data)
       const report: BenchReport = {}
-      process.stderr.write('bench: sequential engine vs runBlock (alternating processes)\n')
-      report.engine = await engineBench(db, rounds)
+      const text: string[] = []
+      if (sections.has('engine')) {
+        process.stderr.write('bench: sequential engine vs runBlock (alternating processes)\n')
+        report.engine = await engineBench(db, rounds)
+        text.push(engineTable(report.engine))
+      }
+      if (sections.has('parallel')) {
+        process.stderr.write('bench: parallel re-executor (inter-block pool, Block-STM, simulator, RSS)\n')
+        const p = await parallelBench(db, { rounds, rssPasses: 20, log: (l) => process.stderr.write(`  ${l}\n`) })
+        report.parallel = p
+        text.push(benchSummary(p))
+      }
+      if (sections.has('fetch')) {
+        process.stderr.write('bench: fetch throughput against a local anvil\n')
+        const f = await benchFetch({})
+        report.fetch = f
+        text.push(fetchBenchTable(f))
+      }
       if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n')
-      else process.stdout.write(engineTable(report.engine) + '\n')
+      else process.stdout.write(text.join('\n\n') + '\n')
     })
 }
