@@ -19,8 +19,9 @@ export interface BlockStmOptions {
   /** Run all the workers' executors in this thread instead (no parallelism; for tests and debugging). */
   inline?: boolean
   /**
-   * How many of the `workers` run in the coordinator's own thread (default 0). With as many
-   * threads as cores, one inline worker keeps the coordinator from competing with them.
+   * How many of the `workers` run in the coordinator's own thread (default 0): one thread
+   * fewer, but the coordinator answers only between its own tasks (measured on 2 cores: no
+   * better than all workers in threads).
    */
   inlineWorkers?: number
   /** Execution tasks in flight per worker (default 2: the next waits in the worker's queue). */
@@ -91,7 +92,7 @@ export function blockStmExecute(opts: BlockStmOptions): BlockStmExecuteFn {
       const perturb = perturbOpts
         ? new Perturbation({ ...perturbOpts, seed: (perturbOpts.seed * 1_000_003 + Number(input.block.header.number)) >>> 0 })
         : undefined
-      session = new BlockSession(id, run, lanes, executor, { prefetch: opts.prefetch ?? 2, perturb, maxCommitFailures: 3 }, execOpts, task.senders)
+      session = new BlockSession(id, run, lanes, executor, { prefetch: opts.prefetch ?? 2, perturb, maxCommitFailures: 3 }, execOpts, task.senders, task.claims)
       const t1 = performance.now()
       const { txs, counts, graph, conflicts, coordinatorMs, workerSetupMs } = await session.execute()
       const t2 = performance.now()

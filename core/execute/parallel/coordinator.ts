@@ -1,9 +1,16 @@
 /**
  * The Block-STM coordinator for one block. It owns the authoritative multi-version memory and
  * the scheduler; execution tasks go to lanes (worker threads), validation tasks run here (a
- * read-set check is microseconds, an execution ~0.8 ms). Each execution task carries the
- * replica updates recorded since that lane's previous task, so a worker never waits on a
+ * read-set check is microseconds, an execution ~0.1–1 ms). Each execution message carries the
+ * replica updates recorded since that lane's previous message, so a worker never waits on a
  * message to read.
+ *
+ * Placement: versions go out in batches sized to ~1.5 ms of work. A transaction whose sender's
+ * previous transaction is queued or running in a lane goes to that lane (a chain of one sender
+ * runs in one worker, each transaction seeing the one before); one stopped by an ESTIMATE of a
+ * transaction queued or running in a lane is queued right behind it there. Batches are also
+ * offered to other lanes with room, which take them from the far end; shared claim slots make
+ * sure each version runs once — work moves to whoever is free, without a message.
  *
  * Commit is in order and is the final word on correctness: transaction i commits only when
  * its read set matches the committed prefix (the `Overlay` the sequential executor would have
@@ -14,8 +21,8 @@ import { Hardfork } from '@ethereumjs/common'
 import type { BlockExecutor, BlockRun, ExecuteOptions, TxOutcome } from '../block-executor.js'
 import { Overlay } from '../overlay.js'
 import type { Lane } from './lanes.js'
-import { accountLoc, addressOf, creditAccount, decodeAccount, encodeAccount, encodeMeta, kindOf } from './locations.js'
-import { MVMemory } from './mv-memory.js'
+import { accountLoc, addressOf, creditAccount, encodeAccount, encodeMeta, kindOf } from './locations.js'
+import { BASE, MVMemory } from './mv-memory.js'
 import type { Perturbation } from './perturbation.js'
 import type { BlockTask, CoordinatorMessage, ExecDone, ExecResult, ExecTask, Update, WorkerMessage } from './protocol.js'
 import { Scheduler, SchedulerError, TxStatus, type Version } from './scheduler.js'
@@ -23,7 +30,7 @@ import { DependencyGraphBuilder, type DependencyGraph, type WorkCounts } from '.
 import { ShippedTransactions, resultFromWire, writeSetFromWire, writeSetToWire } from './transfer.js'
 import { estimateSenderWrites, readMap, versionedWrites } from './versioned-writes.js'
 
-/** Work per execution message, µs: a round trip costs ~15–55 µs. */
+/** Work per execution message, µs: a message round trip costs ~15–55 µs. */
 const BATCH_MICROS = 1500
 const MAX_BATCH = 64
 /** Versions one dispatch may take from the scheduler (diverted ones included). */
@@ -98,6 +105,8 @@ export class BlockSession {
   private readonly retry: Version[] = []
   private readonly inbox: Array<{ lane: number; msg: WorkerMessage }> = []
   private readonly shipped: ShippedTransactions
+  /** The claim slots shared with the workers (see BlockTask.claims). */
+  private readonly claims: Int32Array
   /** Per transaction: the lane it is queued on or running in, -1 if none. */
   private readonly laneOf: Int32Array
   /** Per transaction: the previous transaction of the same sender (its nonce predecessor), -1 if none. */
@@ -109,8 +118,9 @@ export class BlockSession {
   private readonly txs: TxOutcome[] = []
   private readonly graphBuilder = new DependencyGraphBuilder()
   private readonly conflicts = new Map<string, number>()
-  /** Running average execution time of a transaction in this block, µs (sizes batches). */
-  private avgMicros = INITIAL_MICROS
+  /** Recent execution times, µs: their median sizes batches (a mean would follow the rare long ones). */
+  private readonly recentMicros = new Array<number>(15).fill(INITIAL_MICROS)
+  private recentAt = 0
   /** Time this thread spent coordinating (validation, commit, dispatch). */
   private busyMs = 0
   /** The slowest worker's block set-up. */
@@ -132,7 +142,9 @@ export class BlockSession {
     private readonly opts: SessionOptions,
     private readonly execOpts: ExecuteOptions,
     senders: string[],
+    claims: SharedArrayBuffer,
   ) {
+    this.claims = new Int32Array(claims)
     const block = run.input.block
     this.n = block.transactions.length
     this.scheduler = new Scheduler(this.n)
@@ -248,7 +260,7 @@ export class BlockSession {
   private handleResult(lane: number, msg: ExecResult): void {
     this.laneOf[msg.tx] = -1
     this.counts.executions++
-    this.avgMicros += (msg.micros - this.avgMicros) * 0.1
+    this.recentMicros[this.recentAt++ % this.recentMicros.length] = msg.micros
     if (msg.t === 'dep') {
       this.counts.dependencyAborts++
       this.hot(msg.location)
@@ -256,7 +268,7 @@ export class BlockSession {
       // queued or running in a lane, run this one right behind it there: that lane's replica
       // will hold its writes, with no round trip through here.
       const behind = this.laneOf[msg.blocking]!
-      if (behind >= 0 && !this.lanes[behind]!.dead) this.sendBatch(behind, [msg.tx, msg.inc])
+      if (behind >= 0 && !this.lanes[behind]!.dead) this.offer(behind, [msg.tx, msg.inc], false)
       else if (!this.scheduler.addDependency(msg.tx, msg.blocking)) this.addRetry({ txIdx: msg.tx, incarnation: msg.inc })
       return
     }
@@ -264,7 +276,7 @@ export class BlockSession {
       this.onFailedExecution(msg)
       return
     }
-    const writes = versionedWrites(msg.writes, msg.reads, creditsOf(msg))
+    const writes = versionedWrites(msg.writes, msg.reads, this.mv, creditsOf(msg))
     const code = msg.writes.code
     const wroteNew = this.mv.record(msg.tx, msg.inc, writes, code)
     this.publish({ k: 'w', tx: msg.tx, inc: msg.inc, writes, code }, lane)
@@ -392,10 +404,11 @@ export class BlockSession {
 
   /**
    * Versions per message: enough work (~BATCH_MICROS) to amortise a message round trip, judged
-   * by the block's average execution time so far; smaller near the end, to keep lanes even.
+   * by the block's typical execution time so far; smaller near the end, to keep lanes even.
    */
   private batchSize(): number {
-    const byTime = Math.round(BATCH_MICROS / Math.max(1, this.avgMicros))
+    const typical = [...this.recentMicros].sort((a, b) => a - b)[this.recentMicros.length >> 1]!
+    const byTime = Math.round(BATCH_MICROS / Math.max(1, typical))
     const pending = this.n - this.scheduler.executionIdx + this.retry.length
     const even = Math.ceil(pending / (2 * this.lanes.length))
     return Math.max(1, Math.min(MAX_BATCH, byTime, even))
@@ -430,21 +443,45 @@ export class BlockSession {
       }
     }
     for (const [to, versions] of diverted) {
-      for (let k = 0; k < versions.length; k += 2 * MAX_BATCH) this.sendBatch(to, versions.slice(k, k + 2 * MAX_BATCH))
+      for (let k = 0; k < versions.length; k += 2 * MAX_BATCH) this.offer(to, versions.slice(k, k + 2 * MAX_BATCH), false)
     }
-    if (mine.length > 0) this.sendBatch(lane, mine)
+    if (mine.length > 0) this.offer(lane, mine, true)
     return taken > 0
   }
 
+  /**
+   * Offers versions to `lane`, and (`share`) to the other lanes with room: whoever reaches a
+   * version first claims it, so work queued behind a long transaction in one lane is taken by
+   * another that is free (chains and diverted work stay with their lane).
+   */
+  private offer(lane: number, versions: number[], share: boolean): void {
+    for (let k = 0; k < versions.length; k += 2) Atomics.store(this.claims, versions[k]!, 2 * versions[k + 1]! + 1)
+    this.sendBatch(lane, versions)
+    if (!share || versions.length < 4) return
+    // Not a transaction whose sender's previous one has yet to run: that pair is a chain.
+    const stealable: number[] = []
+    for (let k = 0; k < versions.length; k += 2) {
+      const prev = this.prevOfSender[versions[k]!]!
+      if (prev < 0 || prev < this.committed || (this.laneOf[prev] === -1 && this.scheduler.statusOf(prev).status === TxStatus.Executed)) {
+        stealable.push(versions[k]!, versions[k + 1]!)
+      }
+    }
+    if (stealable.length === 0) return
+    for (let other = 0; other < this.lanes.length; other++) {
+      if (other !== lane && !this.lanes[other]!.dead && this.inflight[other]! < this.opts.prefetch) this.sendBatch(other, stealable, true)
+    }
+  }
+
   /** One execution message: the versions, the replica updates the lane lacks, the transactions it lacks. */
-  private sendBatch(lane: number, versions: number[]): void {
+  private sendBatch(lane: number, versions: number[], shared = false): void {
     this.inflight[lane]!++
     this.counts.messages++
-    for (let k = 0; k < versions.length; k += 2) this.laneOf[versions[k]!] = lane
+    if (!shared) for (let k = 0; k < versions.length; k += 2) this.laneOf[versions[k]!] = lane
     const p = this.opts.perturb
     // Never starve the next transaction to commit of updates: it must be able to succeed.
     const withhold = p !== undefined && !versions.some((x, k) => k % 2 === 0 && x === this.committed) && p.withholdUpdates()
     const task: ExecTask = { t: 'exec', blockId: this.id, versions, updates: withhold ? [] : this.updatesFor(lane) }
+    if (shared) task.steal = true
     const txs = this.shipped.forLane(lane, versions)
     if (txs) task.txs = txs
     const slow = p?.slowMs() ?? 0
@@ -458,9 +495,11 @@ export class BlockSession {
     for (let k = 0; k < reads.length; k += 2) {
       const loc = reads[k]!
       const kind = kindOf(loc)
+      // Untouched since the block's start: the very same object as the base's.
+      if (reads[k + 1] === BASE && o.getAccount(addressOf(loc)) === this.mv.base.getAccount(addressOf(loc))) continue
       const now = kind === 's' ? o.getStorage(addressOf(loc), loc.slice(45))
         : kind === 'a' ? encodeAccount(o.getAccount(addressOf(loc))) : encodeMeta(o.getAccount(addressOf(loc)))
-      if (now !== reads[k + 1]) return false
+      if (!this.mv.sameValue(loc, now, reads[k + 1]!)) return false
     }
     return true
   }
@@ -518,7 +557,7 @@ export class BlockSession {
     const blockGasSpent = result.blockGasSpent ?? result.totalGasSpent
     this.txs.push({
       result, receipt, blockGasSpent, writes,
-      reads: this.execOpts.recordReads ? decodedReads(o.reads) : undefined,
+      reads: this.execOpts.recordReads ? decodedReads(o.reads, this.mv) : undefined,
       seconds: o.micros / 1e6,
     })
     this.micros[i] = o.micros
@@ -535,7 +574,7 @@ export class BlockSession {
     const t0 = performance.now()
     const outcome = await this.executor.runTxInBlock(this.run, this.run.input.block.transactions[i]!, this.receiptGas, this.execOpts)
     const wire = writeSetToWire(outcome.writes)
-    const writes = versionedWrites(wire, [])
+    const writes = versionedWrites(wire, [], this.mv)
     const inc = this.scheduler.statusOf(i).incarnation
     this.mv.record(i, inc, writes, wire.code)
     this.publish({ k: 'w', tx: i, inc, writes }, -1)
@@ -578,8 +617,9 @@ function creditsOf(msg: ExecDone): Array<{ address: string; amount: bigint }> {
   return (msg.credits ?? []).map(([address, hex]) => ({ address, amount: BigInt('0x' + hex) }))
 }
 
-function decodedReads(flat: string[]): Map<string, unknown> {
+/** The read set with accounts as values (balance-free reads keep their encoded value). */
+function decodedReads(flat: string[], mv: MVMemory): Map<string, unknown> {
   const m = new Map<string, unknown>()
-  for (const [loc, v] of readMap(flat)) m.set(loc, kindOf(loc) === 'a' ? decodeAccount(v) : v)
+  for (const [loc, v] of readMap(flat)) m.set(loc, kindOf(loc) === 'a' ? mv.accountOf(addressOf(loc), v) : v)
   return m
 }

@@ -16,7 +16,7 @@ import type { StateLayer } from '../state-layer.js'
 import { installJumpDestCache } from '../evm-tuning.js'
 import { MVMemory } from './mv-memory.js'
 import { installBalanceHooks } from './balance-observer.js'
-import { DependencyAbort, SpeculativeView, flattenReads } from './mv-view.js'
+import { DependencyAbort, SpeculativeView } from './mv-view.js'
 import type { BlockTask, ExecBatchDone, ExecDone, ExecResult, ExecTask, Update } from './protocol.js'
 import { LazyTransactions, inputFromTask, resultToWire, writeSetToWire } from './transfer.js'
 import { estimateSenderWrites, versionedWrites } from './versioned-writes.js'
@@ -35,28 +35,30 @@ interface ActiveBlock {
   beneficiary: string
   /** Set-up time, reported once with the first batch. */
   setupMicros?: number
+  claims: Int32Array
 }
 
 export class TxExecutor {
   private readonly executor = new BlockExecutor()
+  private active: ActiveBlock | null = null
+  private readonly hooked = new WeakSet<VM>()
+  /** The running incarnation's view; null between transactions (and during system steps). */
+  private view: SpeculativeView | null = null
 
   constructor() {
     installJumpDestCache()
   }
 
-  private active: ActiveBlock | null = null
-  private readonly hooked = new WeakSet<VM>()
-  private view: SpeculativeView | null = null
-
   async startBlock(task: BlockTask): Promise<void> {
     const t0 = performance.now()
     const input = inputFromTask(task)
     const run = await this.executor.beginBlock(input)
-    this.hookFeePhase(run.vm, run.layer)
+    this.installHooks(run.vm, run.layer)
     const mv = new MVMemory(run.overlay)
     estimateSenderWrites(mv, task.senders)
     this.active = {
       id: task.blockId, block: input.block, txs: new LazyTransactions(task.txCount, input.block.common), run, mv,
+      claims: new Int32Array(task.claims),
       beneficiary: input.block.header.coinbase.toString(),
       setupMicros: Math.round((performance.now() - t0) * 1000),
     }
@@ -67,10 +69,11 @@ export class TxExecutor {
   }
 
   /**
-   * `runTx` calls `evm.runCall` once; when it returns, only refund, fee and cleanup remain.
-   * Nested calls never go through `runCall`, and system calls run in the coordinator.
+   * Once per VM: balance observation (balance-observer.ts), and the fee phase — `runTx` calls
+   * `evm.runCall` once, and when it returns only refund, fee and cleanup remain (nested calls
+   * never go through `runCall`; system steps run with no view, so the hooks stand aside).
    */
-  private hookFeePhase(vm: VM, layer: StateLayer): void {
+  private installHooks(vm: VM, layer: StateLayer): void {
     if (this.hooked.has(vm)) return
     this.hooked.add(vm)
     installBalanceHooks(vm, layer, () => this.view)
@@ -104,8 +107,14 @@ export class TxExecutor {
     if (task.txs) b.txs.provide(task.txs)
     if (task.delayMs) busyWait(task.delayMs)
     const results: ExecResult[] = []
-    for (let k = 0; k < task.versions.length; k += 2) {
-      results.push(await this.executeOne(b, task.versions[k]!, task.versions[k + 1]!))
+    const v = task.versions
+    for (let j = 0; j < v.length; j += 2) {
+      const k = task.steal ? v.length - 2 - j : j
+      const tx = v[k]!
+      const inc = v[k + 1]!
+      // Offered to others too: run it only if this worker is the first to claim it.
+      if (Atomics.compareExchange(b.claims, tx, 2 * inc + 1, 2 * inc + 2) !== 2 * inc + 1) continue
+      results.push(await this.executeOne(b, tx, inc))
     }
     const reply: ExecBatchDone = { t: 'batch', blockId: b.id, results }
     if (b.setupMicros !== undefined) {
@@ -145,7 +154,7 @@ export class TxExecutor {
       // and its verdict comes back to this replica as an update.
       const err = e as Error
       const failed: ExecDone = {
-        t: 'done', blockId: b.id, tx: task.tx, inc: task.inc, reads: flattenReads(view.reads),
+        t: 'done', blockId: b.id, tx: task.tx, inc: task.inc, reads: view.flatReads(),
         writes: { w: [] },
         error: { name: err.name ?? 'Error', message: err.message ?? String(e) }, micros: 0,
       }
@@ -159,9 +168,9 @@ export class TxExecutor {
     const credits = view.settle(ws)
     if (credits === 'rerun') return 'rerun'
     const writes = writeSetToWire(ws)
-    const reads = flattenReads(view.reads)
+    const reads = view.flatReads()
     // The replica learns its own write set at once; the coordinator's copy of it comes back later.
-    b.mv.record(task.tx, task.inc, versionedWrites(writes, reads, credits), writes.code)
+    b.mv.record(task.tx, task.inc, versionedWrites(writes, reads, b.mv, credits), writes.code)
     const done: ExecDone = {
       t: 'done', blockId: b.id, tx: task.tx, inc: task.inc, reads, writes, result: resultToWire(result), micros: 0,
     }

@@ -10,11 +10,10 @@
  * hide older slot writes, a transaction's own slot writes come after its own wipe, and balance
  * credits stack on whatever lies below them.
  */
-import type { StateView } from '../../types.js'
+import type { AccountData, StateView } from '../../types.js'
 import { ZERO_WORD } from '../state-layer.js'
 import {
-  ENCODED_ABSENT, accountLoc, creditAccount, creditAmount, decodeAccount, encodeAccount, encodeMeta, isCredit, metaOfEncoded, slotLoc,
-  wipeLoc,
+  ENCODED_ABSENT, creditAccount, creditAmount, decodeAccount, encodeAccount, encodeMeta, isCredit, metaOfEncoded,
 } from './locations.js'
 
 /** An ESTIMATE was read: the reader depends on transaction `blocking`. */
@@ -26,6 +25,12 @@ export interface EstimateHit {
 export type Resolved = string | EstimateHit
 
 export const isEstimate = (r: Resolved): r is EstimateHit => typeof r !== 'string'
+
+/**
+ * "No transaction below wrote this account": the value is the base's. Reads of untouched
+ * accounts (most of them) then cost no encoding, and validation compares the token first.
+ */
+export const BASE = 'B'
 
 /** One location's versions, sorted by transaction index. */
 class Versions {
@@ -92,11 +97,14 @@ function metaAfterCredits(enc: string, credited: boolean): string {
 }
 
 export class MVMemory {
-  private data = new Map<string, Versions>()
+  /** Versions by location, kept per kind so that reads build no keys: address → … */
+  private readonly accounts = new Map<string, Versions>()
+  private readonly slots = new Map<string, Map<string, Versions>>()
+  private readonly wipes = new Map<string, Versions>()
   /** Per transaction: the locations its latest recorded incarnation wrote. */
-  private lastWritten = new Map<number, string[]>()
+  private readonly lastWritten = new Map<number, string[]>()
   /** Per transaction: the incarnation last recorded or marked (replicas ignore older news). */
-  private incarnationOf = new Map<number, number>()
+  private readonly incarnationOf = new Map<number, number>()
   /** New code by hash, from any incarnation: content-addressed, so never wrong to keep. */
   readonly code = new Map<string, Uint8Array>()
 
@@ -106,6 +114,30 @@ export class MVMemory {
   /** The incarnation this memory last heard of for a transaction (-1 if none). */
   incarnation(txIdx: number): number {
     return this.incarnationOf.get(txIdx) ?? -1
+  }
+
+  /** The versions of a location (created on demand when `create`). */
+  private versions(loc: string, create: boolean): Versions | undefined {
+    const address = loc.slice(2, 44)
+    let map: Map<string, Versions> | undefined
+    let key = address
+    switch (loc.charCodeAt(0)) {
+      case 97 /* a */: map = this.accounts; break
+      case 119 /* w */: map = this.wipes; break
+      case 115 /* s */: {
+        key = loc.slice(45)
+        map = this.slots.get(address)
+        if (!map) {
+          if (!create) return undefined
+          this.slots.set(address, (map = new Map()))
+        }
+        break
+      }
+      default: throw new Error(`not a writable location: ${loc}`)
+    }
+    let v = map.get(key)
+    if (!v && create) map.set(key, (v = new Versions()))
+    return v
   }
 
   /**
@@ -122,17 +154,12 @@ export class MVMemory {
     for (let k = 0; k < writes.length; k += 2) {
       const loc = writes[k]!
       locations.push(loc)
-      let v = this.data.get(loc)
-      if (!v) {
-        v = new Versions()
-        this.data.set(loc, v)
-      }
-      v.set(txIdx, incarnation, writes[k + 1]!)
+      this.versions(loc, true)!.set(txIdx, incarnation, writes[k + 1]!)
     }
     let wroteNew = false
     if (previous) {
       const now = new Set(locations)
-      for (const loc of previous) if (!now.has(loc)) this.data.get(loc)?.remove(txIdx)
+      for (const loc of previous) if (!now.has(loc)) this.versions(loc, false)?.remove(txIdx)
       const before = new Set(previous)
       wroteNew = locations.some((l) => !before.has(l))
     } else wroteNew = locations.length > 0
@@ -153,38 +180,31 @@ export class MVMemory {
     for (const loc of alsoAt) {
       if (written.includes(loc)) continue
       written.push(loc)
-      let v = this.data.get(loc)
-      if (!v) this.data.set(loc, (v = new Versions()))
-      v.set(txIdx, incarnation, ENCODED_ABSENT)
+      this.versions(loc, true)!.set(txIdx, incarnation, ENCODED_ABSENT)
     }
-    for (const loc of written) this.data.get(loc)?.markEstimate(txIdx)
+    for (const loc of written) this.versions(loc, false)?.markEstimate(txIdx)
   }
 
-  /** The value transaction `txIdx` reads at a location (encoded), or the ESTIMATE in the way. */
+  /** The value transaction `txIdx` reads at a location (encoded, or BASE), or the ESTIMATE in the way. */
   resolve(loc: string, txIdx: number): Resolved {
+    const address = loc.slice(2, 44)
     switch (loc.charCodeAt(0)) {
-      case 97 /* a */: return this.resolveAccount(loc, txIdx)
-      case 115 /* s */: return this.resolveSlot(loc, txIdx)
-      case 109 /* m */: return this.resolveMeta(loc, txIdx)
+      case 97 /* a */: return this.resolveAccountOf(address, txIdx)
+      case 115 /* s */: return this.resolveSlotOf(address, loc.slice(45), txIdx)
+      case 109 /* m */: return this.resolveMetaOf(address, txIdx)
       default: throw new Error(`not a readable location: ${loc}`)
     }
   }
 
+  /**
+   * Walks down from the highest writer below `txIdx`: credits add up until an absolute value
+   * (or the base). BASE when nothing below wrote the account: the caller reads the base itself.
+   */
   resolveAccountOf(address: string, txIdx: number): Resolved {
-    return this.resolveAccount(accountLoc(address), txIdx)
-  }
-
-  resolveSlotOf(address: string, slot: string, txIdx: number): Resolved {
-    return this.resolveSlot(slotLoc(address, slot), txIdx, address, slot)
-  }
-
-  /** Walks down from the highest writer below `txIdx`: credits add up until an absolute value (or the base). */
-  private resolveAccount(loc: string, txIdx: number): Resolved {
-    const v = this.data.get(loc)
+    const v = this.accounts.get(address)
     let credit = 0n
     let credited = false
-    let p = v ? v.below(txIdx) : -1
-    for (; p >= 0; p--) {
+    for (let p = v ? v.below(txIdx) : -1; p >= 0; p--) {
       if (v!.estimate[p]) return { blocking: v!.txs[p]! }
       const amount = v!.credits[p]
       if (amount === undefined) {
@@ -194,42 +214,41 @@ export class MVMemory {
       credit += amount
       credited = true
     }
-    const baseValue = this.base.getAccount(loc.slice(2))
-    return credited ? encodeAccount(creditAccount(baseValue, credit)) : encodeAccount(baseValue)
+    return credited ? encodeAccount(creditAccount(this.base.getAccount(address), credit)) : BASE
   }
 
   /**
    * An account without its balance: credits only matter by creating an absent account, so the
    * walk stops at the first absolute value without summing.
    */
-  private resolveMeta(loc: string, txIdx: number): Resolved {
-    const address = loc.slice(2)
-    const v = this.data.get(accountLoc(address))
+  resolveMetaOf(address: string, txIdx: number): Resolved {
+    const v = this.accounts.get(address)
     let credited = false
     for (let p = v ? v.below(txIdx) : -1; p >= 0; p--) {
       if (v!.estimate[p]) return { blocking: v!.txs[p]! }
       if (v!.credits[p] === undefined) return metaAfterCredits(v!.values[p]!, credited)
       credited = true
     }
-    return metaAfterCredits(encodeAccount(this.base.getAccount(address)), credited)
+    return credited ? metaAfterCredits(encodeAccount(this.base.getAccount(address)), true) : BASE
   }
 
   /**
    * A cheap stand-in for an account's value: the nearest absolute value below, credits and
-   * ESTIMATEs ignored. Never a read: only for a deferred fee read, whose credit is a difference.
+   * ESTIMATEs ignored (BASE if none). Never a read: only for a deferred fee, whose credit is a
+   * difference.
    */
   guessAccount(address: string, txIdx: number): string {
-    const v = this.data.get(accountLoc(address))
+    const v = this.accounts.get(address)
     for (let p = v ? v.below(txIdx) : -1; p >= 0; p--) {
       if (!v!.estimate[p] && v!.credits[p] === undefined) return v!.values[p]!
     }
-    return encodeAccount(this.base.getAccount(address))
+    return BASE
   }
 
   /** A slot: the latest of (its own latest write, the account's latest wipe) decides. */
-  private resolveSlot(loc: string, txIdx: number, address = loc.slice(2, 44), slot = loc.slice(45)): Resolved {
-    const sv = this.data.get(loc)
-    const wv = this.data.get(wipeLoc(address))
+  resolveSlotOf(address: string, slot: string, txIdx: number): Resolved {
+    const sv = this.slots.get(address)?.get(slot)
+    const wv = this.wipes.get(address)
     const sp = sv ? sv.below(txIdx) : -1
     const wp = wv ? wv.below(txIdx) : -1
     const sTx = sp >= 0 ? sv!.txs[sp]! : -1
@@ -244,6 +263,20 @@ export class MVMemory {
     return this.code.get(codeHash) ?? this.base.getCode(codeHash)
   }
 
+  /** The account a resolved value stands for (BASE: the base's). */
+  accountOf(address: string, value: string): AccountData | undefined {
+    return value === BASE ? this.base.getAccount(address) : decodeAccount(value)
+  }
+
+  /** Whether two resolved values of a location are the same value (BASE against an encoding compares the base's). */
+  sameValue(loc: string, a: string, b: string): boolean {
+    if (a === b) return true
+    if (a !== BASE && b !== BASE) return false
+    const other = a === BASE ? b : a
+    const base = this.base.getAccount(loc.slice(2, 44))
+    return other === (loc.charCodeAt(0) === 109 /* m */ ? encodeMeta(base) : encodeAccount(base))
+  }
+
   /**
    * Validation of a read set (flat [location, value, …]) against this memory: every location
    * must still resolve to the value read, with no ESTIMATE in the way.
@@ -255,10 +288,10 @@ export class MVMemory {
   /** The first location of a read set that no longer resolves to the value read. */
   firstInvalidRead(txIdx: number, reads: string[]): string | undefined {
     for (let k = 0; k < reads.length; k += 2) {
-      const r = this.resolve(reads[k]!, txIdx)
-      if (isEstimate(r) || r !== reads[k + 1]) return reads[k]
+      const loc = reads[k]!
+      const r = this.resolve(loc, txIdx)
+      if (isEstimate(r) || !this.sameValue(loc, r, reads[k + 1]!)) return loc
     }
     return undefined
   }
 }
-

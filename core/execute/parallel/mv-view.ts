@@ -21,8 +21,8 @@
  */
 import type { AccountData, StateView } from '../../types.js'
 import { EMPTY_CODE_HASH, type WriteSet } from '../state-layer.js'
-import { accountLoc, decodeAccount, encodeMeta, metaLoc, slotLoc } from './locations.js'
-import { isEstimate, type MVMemory, type Resolved } from './mv-memory.js'
+import { accountLoc, encodeMeta, metaLoc, slotLoc } from './locations.js'
+import { BASE, isEstimate, type MVMemory } from './mv-memory.js'
 
 /** Thrown through `runTx` when an incarnation reads an ESTIMATE: it depends on `blocking`. */
 export class DependencyAbort extends Error {
@@ -38,11 +38,14 @@ export interface Credit {
 }
 
 export class SpeculativeView implements StateView {
-  /** Read set: location → encoded value first read (reads served by own writes never get here). */
-  readonly reads = new Map<string, string>()
+  /** Account reads: address → value first read (encoded or BASE); reads served by own writes never get here. */
+  private readonly accountReads = new Map<string, string>()
+  /** Slot reads: address → slot → value first read. */
+  private readonly slotReads = new Map<string, Map<string, string>>()
+  /** Reads of accounts without their balance, decided by `settle`: address → meta value. */
+  private readonly metaReads = new Map<string, string>()
   private feePhase = false
   private deferred: string | undefined
-  private readonly beneficiaryLoc: string
   /** Accounts whose balance the transaction looked at. */
   private readonly observed = new Set<string>()
   /** Inside `_addToBalance` / the layer's `putAccount`: balance accesses are not observations. */
@@ -51,35 +54,37 @@ export class SpeculativeView implements StateView {
 
   constructor(
     private readonly mv: MVMemory, readonly txIdx: number, private readonly beneficiary: string, private readonly deferFees = true,
-  ) {
-    this.beneficiaryLoc = accountLoc(beneficiary)
-  }
+  ) {}
 
   /** `runCall` returned: what follows is refund, fee payment and cleanup. */
   enterFeePhase(): void {
     this.feePhase = true
   }
 
-  private read(loc: string, resolved: () => Resolved): string {
-    const seen = this.reads.get(loc)
-    if (seen !== undefined) return seen
-    const r = resolved()
-    if (isEstimate(r)) throw new DependencyAbort(r.blocking, loc)
-    this.reads.set(loc, r)
-    return r
-  }
-
   getAccount(address: string): AccountData | undefined {
-    const loc = accountLoc(address)
-    if (this.feePhase && this.deferFees && loc === this.beneficiaryLoc && !this.reads.has(loc)) {
-      this.deferred ??= this.mv.guessAccount(address, this.txIdx)
-      return decodeAccount(this.deferred)
+    let value = this.accountReads.get(address)
+    if (value === undefined) {
+      if (this.feePhase && this.deferFees && address === this.beneficiary) {
+        this.deferred ??= this.mv.guessAccount(address, this.txIdx)
+        return this.mv.accountOf(address, this.deferred)
+      }
+      const r = this.mv.resolveAccountOf(address, this.txIdx)
+      if (isEstimate(r)) throw new DependencyAbort(r.blocking, accountLoc(address))
+      this.accountReads.set(address, (value = r))
     }
-    return decodeAccount(this.read(loc, () => this.mv.resolveAccountOf(address, this.txIdx)))
+    return this.mv.accountOf(address, value)
   }
 
   getStorage(address: string, slot: string): string {
-    return this.read(slotLoc(address, slot), () => this.mv.resolveSlotOf(address, slot, this.txIdx))
+    let slots = this.slotReads.get(address)
+    let value = slots?.get(slot)
+    if (value === undefined) {
+      const r = this.mv.resolveSlotOf(address, slot, this.txIdx)
+      if (isEstimate(r)) throw new DependencyAbort(r.blocking, slotLoc(address, slot))
+      if (!slots) this.slotReads.set(address, (slots = new Map()))
+      slots.set(slot, (value = r))
+    }
+    return value
   }
 
   getCode(codeHash: string): Uint8Array | undefined {
@@ -88,7 +93,7 @@ export class SpeculativeView implements StateView {
 
   /** Whether accounts handed out for this address should report balance reads. */
   tracks(address: string): boolean {
-    return !this.observed.has(address) && this.reads.has(accountLoc(address))
+    return this.accountReads.has(address) && !this.observed.has(address)
   }
 
   /** The transaction read this account's balance (unless inside a credit or a store). */
@@ -105,8 +110,17 @@ export class SpeculativeView implements StateView {
 
   /** The balance is above the one read: the account is non-empty whatever the true balance. */
   creditedAbove(address: string, balance: bigint): boolean {
-    const enc = this.reads.get(accountLoc(address))
-    return enc !== undefined && balance > (decodeAccount(enc)?.balance ?? 0n)
+    const value = this.accountReads.get(address)
+    return value !== undefined && balance > (this.mv.accountOf(address, value)?.balance ?? 0n)
+  }
+
+  /** The read set, flat for the wire: [location, value, …]. */
+  flatReads(): string[] {
+    const out: string[] = []
+    for (const [address, value] of this.accountReads) out.push(accountLoc(address), value)
+    for (const [address, value] of this.metaReads) out.push(metaLoc(address), value)
+    for (const [address, slots] of this.slotReads) for (const [slot, value] of slots) out.push(slotLoc(address, slot), value)
+    return out
   }
 
   /**
@@ -121,11 +135,9 @@ export class SpeculativeView implements StateView {
       if (fee === 'rerun') return fee
       if (fee > 0n) credits.push({ address: this.beneficiary, amount: fee })
     }
-    for (const [loc, enc] of [...this.reads]) {
-      if (loc.charCodeAt(0) !== 97 /* a */) continue
-      const address = loc.slice(2)
+    for (const [address, value] of this.accountReads) {
       if (this.observed.has(address)) continue
-      const before = decodeAccount(enc)
+      const before = this.mv.accountOf(address, value)
       const after = writes.accounts.get(address)
       if (after === null || writes.cleared.has(address)) continue
       if (after !== undefined) {
@@ -135,14 +147,14 @@ export class SpeculativeView implements StateView {
         // A zero credit still matters when it creates the account.
         if (amount > 0n || before === undefined) credits.push({ address, amount })
       }
-      this.reads.delete(loc)
-      this.reads.set(metaLoc(address), encodeMeta(before))
+      this.accountReads.delete(address)
+      this.metaReads.set(address, value === BASE ? BASE : encodeMeta(before))
     }
     return credits
   }
 
   private settleDeferredFee(writes: WriteSet): bigint | 'rerun' {
-    const before = decodeAccount(this.deferred!)
+    const before = this.mv.accountOf(this.beneficiary, this.deferred!)
     const after = writes.accounts.get(this.beneficiary)
     const fee = after ? after.balance - (before?.balance ?? 0n) : 0n
     if (after && fee > 0n && sameMeta(before, after) && !writes.cleared.has(this.beneficiary)) {
@@ -150,9 +162,9 @@ export class SpeculativeView implements StateView {
       return fee
     }
     const actual = this.mv.resolveAccountOf(this.beneficiary, this.txIdx)
-    if (isEstimate(actual) || actual !== this.deferred) return 'rerun'
+    if (isEstimate(actual) || !this.mv.sameValue(accountLoc(this.beneficiary), actual, this.deferred!)) return 'rerun'
     // Its emptiness may have decided EIP-161 cleanup: an ordinary, full read.
-    this.reads.set(this.beneficiaryLoc, this.deferred!)
+    this.accountReads.set(this.beneficiary, this.deferred!)
     this.observed.add(this.beneficiary)
     return 0n
   }
@@ -164,9 +176,3 @@ function sameMeta(before: AccountData | undefined, after: AccountData): boolean 
     after.storageRoot === before?.storageRoot
 }
 
-/** Flat read set for the wire: [location, value, …]. */
-export function flattenReads(reads: Map<string, string>): string[] {
-  const out: string[] = []
-  for (const [loc, v] of reads) out.push(loc, v)
-  return out
-}

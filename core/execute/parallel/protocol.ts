@@ -30,6 +30,13 @@ export interface BlockTask {
   /** The header, RLP (the worker's block carries no transactions: they come with the tasks). */
   header: Uint8Array
   txCount: number
+  /**
+   * Shared claim slots, one per transaction (Int32): 2·inc+1 = version (tx, inc) offered,
+   * 2·inc+2 = claimed. A version may be offered to several workers; the first to claim it
+   * (compare-and-exchange) runs it, the others skip it — work moves to whoever is free, without
+   * a message.
+   */
+  claims: SharedArrayBuffer
   /** The senders' addresses (each transaction writes its sender's account). */
   senders: string[]
   common: CommonSpec
@@ -47,7 +54,7 @@ export type Update =
   | { k: 'w'; tx: number; inc: number; writes: string[]; code?: Array<[string, Uint8Array]> }
   | { k: 'e'; tx: number; inc: number; alsoAt?: string[] }
 
-/** A batch of execution tasks, run in order (each sees the writes of those before it). */
+/** A batch of execution tasks, run in order if claimed (each sees the writes of those before it). */
 export interface ExecTask {
   t: 'exec'
   blockId: number
@@ -55,10 +62,15 @@ export interface ExecTask {
   versions: number[]
   updates: Update[]
   /**
-   * Transactions this worker has not had yet: [index, serialized bytes, sender public key].
-   * Shipped with the first task that needs them, so serializing overlaps with execution.
+   * Transactions this worker has not had yet: [index, constructor fields, sender public key].
+   * Shipped with the first task that needs them.
    */
-  txs?: Array<[number, Uint8Array, Uint8Array]>
+  txs?: Array<[number, Record<string, unknown>, Uint8Array]>
+  /**
+   * A copy of another worker's batch, offered for the taking: run from the end backwards (the
+   * owner runs from the front), as a thief takes from the far end of a work-stealing deque.
+   */
+  steal?: boolean
   /** Stress mode: busy-wait this long before executing (perturbs completion order). */
   delayMs?: number
 }
@@ -138,6 +150,7 @@ export type ExecResult = ExecDone | ExecDependency
 export interface ExecBatchDone {
   t: 'batch'
   blockId: number
+  /** The versions this worker claimed and ran (possibly none). */
   results: ExecResult[]
   /** With the block's first batch: how long the worker took to set the block up, µs. */
   setupMicros?: number

@@ -10,7 +10,7 @@ import type { MVMemory } from './mv-memory.js'
 import { WIPE, accountLoc, encodeCredit, slotLoc, wipeLoc } from './locations.js'
 
 export function versionedWrites(
-  ws: WriteSetWire, reads: readonly string[], credits: ReadonlyArray<{ address: string; amount: bigint }> = [],
+  ws: WriteSetWire, reads: readonly string[], mv: Pick<MVMemory, 'sameValue'>, credits: ReadonlyArray<{ address: string; amount: bigint }> = [],
 ): string[] {
   const readOf = readLookup(reads)
   const out: string[] = []
@@ -24,7 +24,8 @@ export function versionedWrites(
       k += 2
     } else if (tag === 'a') {
       const loc = accountLoc(w[k + 1]!)
-      if (readOf(loc) !== w[k + 2]) out.push(loc, w[k + 2]!)
+      const read = readOf(loc)
+      if (read === undefined || !mv.sameValue(loc, read, w[k + 2]!)) out.push(loc, w[k + 2]!)
       k += 3
     } else {
       // After its own wipe a slot no longer holds what was read before it (wipes come first).
