@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { Pool } from 'undici'
+import { seededRandom } from '../../core/execute/parallel/perturbation.js'
 
 export type FaultKind =
   | 'http429' // 429 with Retry-After
@@ -69,17 +70,8 @@ export interface FaultProxy {
   stats: FaultProxyStats
 }
 
-/** mulberry32: a tiny seeded PRNG, good enough to make fault schedules reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG (mulberry32), shared with Block-STM's perturbations: reproducible fault schedules. */
+export { seededRandom }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
