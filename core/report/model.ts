@@ -4,6 +4,7 @@
  * Markdown or HTML. Nothing here re-executes anything: a report says what the run recorded.
  */
 import type { ResultRecord, RunRecord, Store } from '../../storage/store.js'
+import type { Mismatch } from '../verify/checks.js'
 
 /** Bad report input (unknown run, no runs): the command maps it to exit 2. */
 export class ReportError extends Error {
@@ -43,15 +44,9 @@ export interface BlockRow {
   speedupBound?: number
 }
 
-export interface MismatchRow {
+/** A verification mismatch, with the block it belongs to. */
+export interface MismatchRow extends Mismatch {
   block: number
-  field: string
-  tx?: number
-  account?: string
-  slot?: string
-  expected: string
-  actual: string
-  detail?: string
 }
 
 export interface UncheckedGroup {
