@@ -6,7 +6,6 @@
  * nothing of the bad block (or after it) is stored.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
 import { startAnvil, type AnvilNode } from '../core/fetch/anvil.js'
 import { generateWorkload, type WorkloadResult } from '../core/workload/index.js'
@@ -16,21 +15,13 @@ import { ValidationError } from '../core/fetch/fetch-errors.js'
 import { storeDigest } from '../core/fetch/store-digest.js'
 import { Store } from '../storage/store.js'
 import { TRANSIENT_FAULT_KINDS, startFaultProxy, type FaultPlan } from './support/fault-proxy.js'
-import { BIN } from './support/shared.js'
 import { tempDb } from './support/cli.js'
+import { parevmAsync } from './support/cli.js'
 
 // Tiny backoff so that retries cost milliseconds; a generous retry budget for a 30% fault rate.
 const FAST: RpcClientOptions = { concurrency: 8, timeoutMs: 800, retries: 15, baseDelayMs: 5, maxDelayMs: 40 }
 
-function cli(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-    child.once('error', reject)
-    child.once('exit', (code) => resolve({ code: code ?? -1, stderr }))
-  })
-}
+const cli = parevmAsync
 
 describe('fetch through faults', () => {
   let node: AnvilNode

@@ -3,7 +3,6 @@
  * chain detection (and its exit codes through the CLI) against a scripted JSON-RPC stub.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -20,8 +19,9 @@ import { RLP } from '@ethereumjs/rlp'
 import { keccak256 } from 'ethereum-cryptography/keccak.js'
 import { RpcClient } from '../core/fetch/rpc-client.js'
 import { ChainRulesError } from '../core/execute/chain.js'
-import { BIN, needShared, sharedPath } from './support/shared.js'
+import { needShared, sharedPath } from './support/shared.js'
 import { tempDb } from './support/cli.js'
+import { parevmAsync } from './support/cli.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 const ZERO = '0x' + '0'.repeat(64)
@@ -139,15 +139,7 @@ async function stubNode(answers: Record<string, unknown>): Promise<{ url: string
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server }
 }
 
-function cli(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-    child.once('error', reject)
-    child.once('exit', (code) => resolve({ code: code ?? -1, stderr }))
-  })
-}
+const cli = parevmAsync
 
 describe('chain rules', () => {
   let unknown: { url: string; server: Server }

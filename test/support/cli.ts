@@ -1,5 +1,5 @@
 /** Running the real `parevm` binary in a child process, as users and scripts do. */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,4 +20,15 @@ export function parevm(args: string[], env: Record<string, string> = {}): CliRes
 
 export function tempDb(name = 'parevm.db'): string {
   return join(mkdtempSync(join(tmpdir(), 'parevm-test-')), name)
+}
+
+/** The binary without blocking the test's event loop (servers in the test keep answering). */
+export function parevmAsync(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
+    child.once('error', reject)
+    child.once('exit', (code) => resolve({ code: code ?? -1, stderr }))
+  })
 }
