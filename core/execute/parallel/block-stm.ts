@@ -8,7 +8,7 @@ import { BlockExecutor, type BlockExecution, type BlockInput, type ExecuteOption
 import { kzgReady } from '../crypto.js'
 import type { BlockStats, ExecuteFn } from '../../replay/replay-block.js'
 import { BlockSession, announce, release } from './coordinator.js'
-import { InlineLane, ThreadLane, type Lane, type ThreadLaneOptions } from './lanes.js'
+import { InlineLane, ThreadLane, wirePeers, type Lane, type ThreadLaneOptions } from './lanes.js'
 import { Perturbation, type PerturbOptions } from './perturbation.js'
 import { blockStmStats, type BlockStmStats } from './stats.js'
 import { blockTask } from './transfer.js'
@@ -58,8 +58,10 @@ export function blockStmExecute(opts: BlockStmOptions): BlockStmExecuteFn {
   let perturbOpts = opts.perturb
 
   const ensureLanes = (): Lane[] => {
+    const before = lanes
     lanes = lanes.map((l, i) => (l.dead ? makeLane(i) : l))
     while (lanes.length < opts.workers) lanes.push(makeLane(lanes.length))
+    if (lanes.some((l, i) => l !== before[i])) wirePeers(lanes)
     return lanes
   }
   const inlineCount = opts.inline ? opts.workers : Math.min(opts.workers, opts.inlineWorkers ?? 0)

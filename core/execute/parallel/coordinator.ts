@@ -252,7 +252,7 @@ export class BlockSession {
       this.fail(new BlockStmWorkerError(`block ${this.blockNumber}: execution worker ${this.lanes[lane]!.name} failed: ${msg.message}`))
       return
     }
-    this.inflight[lane]!--
+    if (!msg.partial) this.inflight[lane]!--
     if (msg.setupMicros !== undefined) this.workerSetupMs = Math.max(this.workerSetupMs, msg.setupMicros / 1000)
     for (const r of msg.results) this.handleResult(lane, r)
   }

@@ -19,10 +19,11 @@ let queue: Promise<void> = Promise.resolve()
 async function handle(m: CoordinatorMessage): Promise<void> {
   if (m.blockId === failedBlock) return
   try {
-    if (m.t === 'block') await executor.startBlock(m)
+    if (m.t === 'peers') executor.setPeers(m.out, m.in)
+    else if (m.t === 'block') await executor.startBlock(m)
     else if (m.t === 'exec') {
       if (crashOnTx !== undefined && m.versions.some((x, k) => k % 2 === 0 && x === crashOnTx)) process.exit(70)
-      port!.postMessage(await executor.execute(m))
+      port!.postMessage(await executor.execute(m, (partial) => port!.postMessage(partial)))
     }
     else executor.endBlock(m.blockId)
   } catch (e) {

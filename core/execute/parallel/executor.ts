@@ -7,6 +7,7 @@
  * (`BlockExecutor.beginBlock`, identical to the coordinator's), so the replica's base is the
  * state before the first transaction without shipping it.
  */
+import { isMainThread, receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
 import type { VM } from '@ethereumjs/vm'
 import { runTx } from '@ethereumjs/vm'
 import type { Block } from '@ethereumjs/block'
@@ -17,7 +18,7 @@ import { installJumpDestCache } from '../evm-tuning.js'
 import { MVMemory } from './mv-memory.js'
 import { installBalanceHooks } from './balance-observer.js'
 import { DependencyAbort, SpeculativeView } from './mv-view.js'
-import type { BlockTask, ExecBatchDone, ExecDone, ExecResult, ExecTask, Update } from './protocol.js'
+import type { BlockTask, ExecBatchDone, ExecDone, ExecResult, ExecTask, PeerUpdate, Update } from './protocol.js'
 import { LazyTransactions, inputFromTask, resultToWire, writeSetToWire } from './transfer.js'
 import { estimateSenderWrites, versionedWrites } from './versioned-writes.js'
 
@@ -36,7 +37,14 @@ interface ActiveBlock {
   /** Set-up time, reported once with the first batch. */
   setupMicros?: number
   claims: Int32Array
+  progress: Int32Array
 }
+
+/**
+ * How long a worker waits for a running transaction whose ESTIMATE it read before giving up
+ * and reporting the dependency, ms (a mainnet transaction takes ~0.1–1 ms here).
+ */
+const DEPENDENCY_WAIT_MS = 3
 
 export class TxExecutor {
   private readonly executor = new BlockExecutor()
@@ -44,9 +52,58 @@ export class TxExecutor {
   private readonly hooked = new WeakSet<VM>()
   /** The running incarnation's view; null between transactions (and during system steps). */
   private view: SpeculativeView | null = null
+  private peerOut: MessagePort[] = []
+  private peerIn: MessagePort[] = []
+  /** Waiting blocks the thread: only in an execution worker, never in the coordinator's. */
+  private readonly mayWait = !isMainThread
+  private readonly waitFor = (blocking: number): boolean => this.awaitRunning(blocking)
 
   constructor() {
     installJumpDestCache()
+  }
+
+  /** The direct channels to the other execution workers (replacing any earlier ones). */
+  setPeers(out: MessagePort[], inn: MessagePort[]): void {
+    for (const p of [...this.peerOut, ...this.peerIn]) p.close()
+    this.peerOut = out
+    this.peerIn = inn
+  }
+
+  /** Applies the write sets peers posted for the current block (others are stale: dropped). */
+  private drainPeers(): void {
+    const b = this.active
+    for (const port of this.peerIn) {
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+        const { b: blockId, u } = m.message as PeerUpdate
+        if (b && blockId === b.id && u.k === 'w') b.mv.record(u.tx, u.inc, u.writes, u.code)
+      }
+    }
+  }
+
+  /**
+   * An ESTIMATE of `blocking` was read. If it is running in another worker, wait (briefly) for
+   * it to finish, then take in its write set: true when it finished (read again), false to
+   * report the dependency as before.
+   */
+  private awaitRunning(blocking: number): boolean {
+    const b = this.active
+    if (!this.mayWait || !b || this.peerIn.length === 0) return false
+    let v = Atomics.load(b.progress, blocking)
+    if (v & 1) {
+      const deadline = performance.now() + DEPENDENCY_WAIT_MS
+      for (let left = DEPENDENCY_WAIT_MS; v & 1 && left > 0; left = deadline - performance.now()) {
+        Atomics.wait(b.progress, blocking, v, left)
+        v = Atomics.load(b.progress, blocking)
+      }
+    }
+    if (v === 0 || v & 1) return false
+    this.drainPeers()
+    return true
+  }
+
+  private setProgress(b: ActiveBlock, tx: number, value: number): void {
+    Atomics.store(b.progress, tx, value)
+    if (this.mayWait) Atomics.notify(b.progress, tx)
   }
 
   async startBlock(task: BlockTask): Promise<void> {
@@ -59,6 +116,7 @@ export class TxExecutor {
     this.active = {
       id: task.blockId, block: input.block, txs: new LazyTransactions(task.txCount, input.block.common), run, mv,
       claims: new Int32Array(task.claims),
+      progress: new Int32Array(task.progress),
       beneficiary: input.block.header.coinbase.toString(),
       setupMicros: Math.round((performance.now() - t0) * 1000),
     }
@@ -100,9 +158,16 @@ export class TxExecutor {
     return this.active
   }
 
-  async execute(task: ExecTask): Promise<ExecBatchDone> {
+  /**
+   * Runs a batch. With `emit`, each result goes out as soon as it is ready (`partial`) and the
+   * returned final message carries none.
+   */
+  async execute(task: ExecTask, emit?: (partial: ExecBatchDone) => void): Promise<ExecBatchDone> {
     const b = this.requireBlock()
     if (task.blockId !== b.id) throw new ExecutorStateError(`task of block ${task.blockId} while executing block ${b.id}`)
+    // Peers first: their write sets were posted before the coordinator heard of them, so an
+    // ESTIMATE in this task's updates is newer than any peer write set of that version.
+    this.drainPeers()
     this.applyUpdates(task.updates)
     if (task.txs) b.txs.provide(task.txs)
     if (task.delayMs) busyWait(task.delayMs)
@@ -114,7 +179,10 @@ export class TxExecutor {
       const inc = v[k + 1]!
       // Offered to others too: run it only if this worker is the first to claim it.
       if (Atomics.compareExchange(b.claims, tx, 2 * inc + 1, 2 * inc + 2) !== 2 * inc + 1) continue
-      results.push(await this.executeOne(b, tx, inc))
+      if (j > 0) this.drainPeers()
+      const r = await this.executeOne(b, tx, inc)
+      if (emit) emit({ t: 'batch', blockId: b.id, results: [r], partial: true })
+      else results.push(r)
     }
     const reply: ExecBatchDone = { t: 'batch', blockId: b.id, results }
     if (b.setupMicros !== undefined) {
@@ -138,7 +206,8 @@ export class TxExecutor {
     const task = { tx: txIdx, inc }
     const { vm, layer } = b.run
     const tx = b.txs.at(task.tx)
-    const view = new SpeculativeView(b.mv, task.tx, b.beneficiary, deferFees)
+    const view = new SpeculativeView(b.mv, task.tx, b.beneficiary, deferFees, this.waitFor)
+    this.setProgress(b, txIdx, 2 * inc + 1)
     layer.beginTx(view)
     this.view = view
     let result
@@ -147,6 +216,7 @@ export class TxExecutor {
     } catch (e) {
       layer.endTx()
       resetEvm(vm)
+      this.setProgress(b, txIdx, 0)
       if (e instanceof DependencyAbort) {
         return { t: 'dep', blockId: b.id, tx: task.tx, inc: task.inc, blocking: e.blocking, location: e.location, micros: 0 }
       }
@@ -166,11 +236,21 @@ export class TxExecutor {
     }
     const ws = layer.endTx()
     const credits = view.settle(ws)
-    if (credits === 'rerun') return 'rerun'
+    if (credits === 'rerun') {
+      this.setProgress(b, txIdx, 0)
+      return 'rerun'
+    }
     const writes = writeSetToWire(ws)
     const reads = view.flatReads()
-    // The replica learns its own write set at once; the coordinator's copy of it comes back later.
-    b.mv.record(task.tx, task.inc, versionedWrites(writes, reads, b.mv, credits), writes.code)
+    // The replica learns its own write set at once, the peers right after; the coordinator's
+    // copy of it comes back later.
+    const versioned = versionedWrites(writes, reads, b.mv, credits)
+    b.mv.record(task.tx, task.inc, versioned, writes.code)
+    if (this.peerOut.length > 0) {
+      const update: PeerUpdate = { b: b.id, u: { k: 'w', tx: task.tx, inc: task.inc, writes: versioned, code: writes.code } }
+      for (const port of this.peerOut) port.postMessage(update)
+    }
+    this.setProgress(b, txIdx, 2 * inc + 2)
     const done: ExecDone = {
       t: 'done', blockId: b.id, tx: task.tx, inc: task.inc, reads, writes, result: resultToWire(result), micros: 0,
     }

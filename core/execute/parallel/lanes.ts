@@ -3,7 +3,7 @@
  * thread (real parallelism); an `InlineLane` runs the same executor in the coordinator's own
  * thread (no parallelism: tests, and views that cannot be shipped).
  */
-import { Worker, type ResourceLimits } from 'node:worker_threads'
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { TxExecutor } from './executor.js'
 import type { CoordinatorMessage, WorkerMessage } from './protocol.js'
 import { compiledWorkerUrl } from './worker-script.js'
@@ -59,6 +59,11 @@ export class ThreadLane implements Lane {
     this.worker.postMessage(msg)
   }
 
+  /** Hands the worker its direct channels to and from the other workers. */
+  wirePeers(out: MessagePort[], inn: MessagePort[]): void {
+    this.worker.postMessage({ t: 'peers', blockId: 0, out, in: inn }, [...out, ...inn])
+  }
+
   busy(on: boolean): void {
     if (on) this.worker.ref()
     else this.worker.unref()
@@ -69,6 +74,22 @@ export class ThreadLane implements Lane {
     this.dead = true
     await this.worker.terminate()
   }
+}
+
+/** Connects every pair of thread lanes with a channel each way (see protocol.ts `PeersTask`). */
+export function wirePeers(lanes: Lane[]): void {
+  const threads = lanes.filter((l): l is ThreadLane => l instanceof ThreadLane && !l.dead)
+  const out: MessagePort[][] = threads.map(() => [])
+  const inn: MessagePort[][] = threads.map(() => [])
+  for (let a = 0; a < threads.length; a++) {
+    for (let b = 0; b < threads.length; b++) {
+      if (a === b) continue
+      const { port1, port2 } = new MessageChannel()
+      out[a]!.push(port1)
+      inn[b]!.push(port2)
+    }
+  }
+  threads.forEach((t, i) => t.wirePeers(out[i]!, inn[i]!))
 }
 
 export class InlineLane implements Lane {
@@ -97,7 +118,7 @@ export class InlineLane implements Lane {
   private async runOne(): Promise<void> {
     const m = this.queue.shift()!
     try {
-      if (m.blockId !== this.failedBlock) {
+      if (m.blockId !== this.failedBlock && m.t !== 'peers') {
         if (m.t === 'block') await this.executor.startBlock(m)
         else if (m.t === 'exec') this.onMessage(await this.executor.execute(m))
         else this.executor.endBlock(m.blockId)

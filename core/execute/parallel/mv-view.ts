@@ -52,8 +52,14 @@ export class SpeculativeView implements StateView {
   creditDepth = 0
   storeDepth = 0
 
+  /**
+   * `waitFor(blocking)`: the paper's dependency suspension, cut short — wait (briefly) for a
+   * transaction running elsewhere to finish; true if its write set may now be in the replica
+   * (the read is then resolved once more).
+   */
   constructor(
     private readonly mv: MVMemory, readonly txIdx: number, private readonly beneficiary: string, private readonly deferFees = true,
+    private readonly waitFor?: (blocking: number) => boolean,
   ) {}
 
   /** `runCall` returned: what follows is refund, fee payment and cleanup. */
@@ -68,7 +74,8 @@ export class SpeculativeView implements StateView {
         this.deferred ??= this.mv.guessAccount(address, this.txIdx)
         return this.mv.accountOf(address, this.deferred)
       }
-      const r = this.mv.resolveAccountOf(address, this.txIdx)
+      let r = this.mv.resolveAccountOf(address, this.txIdx)
+      if (isEstimate(r) && this.waitFor?.(r.blocking)) r = this.mv.resolveAccountOf(address, this.txIdx)
       if (isEstimate(r)) throw new DependencyAbort(r.blocking, accountLoc(address))
       this.accountReads.set(address, (value = r))
     }
@@ -79,7 +86,8 @@ export class SpeculativeView implements StateView {
     let slots = this.slotReads.get(address)
     let value = slots?.get(slot)
     if (value === undefined) {
-      const r = this.mv.resolveSlotOf(address, slot, this.txIdx)
+      let r = this.mv.resolveSlotOf(address, slot, this.txIdx)
+      if (isEstimate(r) && this.waitFor?.(r.blocking)) r = this.mv.resolveSlotOf(address, slot, this.txIdx)
       if (isEstimate(r)) throw new DependencyAbort(r.blocking, slotLoc(address, slot))
       if (!slots) this.slotReads.set(address, (slots = new Map()))
       slots.set(slot, (value = r))

@@ -1,3 +1,5 @@
+import type { MessagePort } from 'node:worker_threads'
+
 /**
  * Messages between the Block-STM coordinator and its execution workers. One message per task
  * each way, never one per read: a worker holds the block, its pre-state and a replica of the
@@ -37,6 +39,13 @@ export interface BlockTask {
    * a message.
    */
   claims: SharedArrayBuffer
+  /**
+   * Shared progress slots, one per transaction (Int32): 2·inc+1 while incarnation inc runs in
+   * some worker, 2·inc+2 once it finished and its write set went to the peers, 0 otherwise.
+   * A worker that reads an ESTIMATE of a running transaction waits on its slot (briefly)
+   * instead of aborting.
+   */
+  progress: SharedArrayBuffer
   /** The senders' addresses (each transaction writes its sender's account). */
   senders: string[]
   common: CommonSpec
@@ -80,7 +89,29 @@ export interface EndTask {
   blockId: number
 }
 
-export type CoordinatorMessage = BlockTask | ExecTask | EndTask
+/**
+ * Direct channels between execution workers (sent when the set of workers changes): each
+ * worker posts every write set it records to its peers at once, and drains what they posted
+ * before each transaction, so its replica does not wait for the coordinator's forwarding.
+ * Advisory only: the coordinator still forwards everything and validates every read.
+ */
+export interface PeersTask {
+  t: 'peers'
+  /** Not a block's (ids start at 1). */
+  blockId: 0
+  /** Ports to the other workers. */
+  out: MessagePort[]
+  /** Ports from the other workers. */
+  in: MessagePort[]
+}
+
+/** What a worker posts to its peers: a write set of block `b`. */
+export interface PeerUpdate {
+  b: number
+  u: Update
+}
+
+export type CoordinatorMessage = BlockTask | ExecTask | EndTask | PeersTask
 
 /**
  * The parts of a `RunTxResult` the block needs (receipts, gas, requests), compact: structured
@@ -154,6 +185,11 @@ export interface ExecBatchDone {
   results: ExecResult[]
   /** With the block's first batch: how long the worker took to set the block up, µs. */
   setupMicros?: number
+  /**
+   * One result sent as soon as it was ready, ahead of its batch's final message (peers may
+   * already have read its write set: the coordinator must not lag behind them).
+   */
+  partial?: boolean
 }
 
 export type WorkerMessage = ExecBatchDone | WorkerFatal

@@ -115,6 +115,7 @@ export function blockTask(input: BlockInput, blockId: number): BlockTask | undef
     header: input.block.header.serialize(),
     txCount: input.block.transactions.length,
     claims: new SharedArrayBuffer(4 * input.block.transactions.length),
+    progress: new SharedArrayBuffer(4 * input.block.transactions.length),
     senders: senderAddresses(input.block),
     common: commonSpec(input.block.common),
     preState,
