@@ -1,13 +1,15 @@
 /**
- * Stress mode for the parallel executor: every block of ../shared/mainnet (and the synthetic
- * blocks) must give the sequential digest for K = 1, 2, 4, 8 execution workers under N
- * perturbed schedules (late hand-overs, stale replicas, slow workers, random worker order;
+ * Stress mode for the parallel executor: every block of ../shared/mainnet, of any parevm
+ * databases given with --db (e.g. anvil workloads stored by `parevm demo --db F`) and the
+ * synthetic blocks must give the sequential digest for K = 1, 2, 4, 8 execution workers under
+ * N perturbed schedules (late hand-overs, stale replicas, slow workers, random worker order;
  * seeded). Any difference is printed with what reproduces it, and the exit code is 1.
  *
  *   node dist/bench/stress-parallel.js [--schedules 200] [--workers 1,2,4,8] [--blocks N,N]
- *                                      [--seed 1] [--data DIR] [--no-synthetic]
+ *                                      [--seed 1] [--data DIR] [--db FILE]… [--no-mainnet]
+ *                                      [--no-synthetic] [--minutes M]
  */
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { BlockExecutor } from '../core/execute/block-executor.js'
 import { chainRules } from '../core/execute/chain.js'
@@ -26,7 +28,12 @@ export interface StressOptions {
   blocks?: number[]
   seed: number
   data: string
+  /** Further parevm databases whose stored blocks are checked too. */
+  dbs: string[]
+  mainnet: boolean
   synthetic: boolean
+  /** Stop after the schedule during which this many minutes have passed (all K equally covered). */
+  minutes?: number
   log?: (line: string) => void
 }
 
@@ -43,6 +50,8 @@ export interface StressResult {
   executions: number
   aborts: number
   seconds: number
+  /** Schedules completed for every K (fewer than asked when --minutes ran out). */
+  schedules: number
 }
 
 interface Case {
@@ -51,8 +60,8 @@ interface Case {
   run: (exec: ReturnType<typeof blockStmExecute>) => Promise<{ digest: string; stats: BlockStmStats }>
 }
 
-async function mainnetCases(opts: StressOptions): Promise<Case[]> {
-  const store = Store.open(corpusDb(opts.data), { readonly: true })
+async function storedCases(db: string, label: string, opts: StressOptions): Promise<Case[]> {
+  const store = Store.open(db, { readonly: true })
   const rules = chainRules(store.chain()!.profile)
   const seq = sequentialExecute(new BlockExecutor())
   const cases: Case[] = []
@@ -61,7 +70,7 @@ async function mainnetCases(opts: StressOptions): Promise<Case[]> {
     const raw: RawBlock = store.rawBlock(n)
     const expected = (await replayRawBlock(raw, rules, seq)).digest
     cases.push({
-      name: String(n), expected,
+      name: `${label} ${n}`, expected,
       run: async (exec) => {
         const r = await replayRawBlock(raw, rules, exec)
         return { digest: r.digest, stats: r.stats as BlockStmStats }
@@ -98,14 +107,19 @@ export async function stressParallel(opts: StressOptions): Promise<StressResult>
   const log = opts.log ?? (() => {})
   await kzgReady()
   const t0 = performance.now()
-  const cases = [...await mainnetCases(opts), ...(opts.synthetic ? await syntheticCases() : [])]
+  const cases: Case[] = []
+  if (opts.mainnet) cases.push(...await storedCases(corpusDb(opts.data), 'mainnet', opts))
+  for (const db of opts.dbs) cases.push(...await storedCases(db, basename(db), opts))
+  if (opts.synthetic) cases.push(...await syntheticCases())
   log(`stress: ${cases.length} blocks × K ∈ {${opts.workers.join(', ')}} × ${opts.schedules} schedules`)
-  const result: StressResult = { checks: 0, failures: [], executions: 0, aborts: 0, seconds: 0 }
-  for (const workers of opts.workers) {
-    const exec = blockStmExecute({ workers })
-    try {
-      for (let s = 0; s < opts.schedules; s++) {
-        const seed = opts.seed + s
+  const result: StressResult = { checks: 0, failures: [], executions: 0, aborts: 0, seconds: 0, schedules: 0 }
+  // Schedules outermost: wherever a time budget stops the run, every K has had as many.
+  const execs = opts.workers.map((workers) => ({ workers, exec: blockStmExecute({ workers }) }))
+  const deadline = opts.minutes ? t0 + opts.minutes * 60_000 : Infinity
+  try {
+    for (let s = 0; s < opts.schedules && performance.now() < deadline; s++) {
+      const seed = opts.seed + s
+      for (const { workers, exec } of execs) {
         // Schedule 0 unperturbed; the rest perturbed, each with its own seed.
         exec.setPerturbation(s === 0 ? undefined : { seed })
         for (const c of cases) {
@@ -119,11 +133,12 @@ export async function stressParallel(opts: StressOptions): Promise<StressResult>
             result.failures.push({ block: c.name, workers, seed, error: (e as Error).message })
           }
         }
-        log(`K=${workers} schedule ${s + 1}/${opts.schedules}: ${result.checks} checks, ${result.failures.length} failures`)
       }
-    } finally {
-      await exec.close()
+      result.schedules = s + 1
+      log(`schedule ${s + 1}/${opts.schedules} (K = ${opts.workers.join(', ')}): ${result.checks} checks, ${result.failures.length} failures`)
     }
+  } finally {
+    await Promise.all(execs.map(({ exec }) => exec.close()))
   }
   result.seconds = (performance.now() - t0) / 1000
   return result
@@ -139,12 +154,16 @@ async function main(): Promise<void> {
       blocks: { type: 'string' },
       seed: { type: 'string', default: '1' },
       data: { type: 'string' },
+      db: { type: 'string', multiple: true, default: [] },
+      'no-mainnet': { type: 'boolean', default: false },
+      minutes: { type: 'string' },
       'no-synthetic': { type: 'boolean', default: false },
     },
   })
   const r = await stressParallel({
     schedules: Number(values.schedules), workers: list(values.workers)!, blocks: list(values.blocks), seed: Number(values.seed),
-    data: values.data ?? join(defaultSharedDir(), 'mainnet'), synthetic: !values['no-synthetic'],
+    data: values.data ?? join(defaultSharedDir(), 'mainnet'), dbs: values.db, mainnet: !values['no-mainnet'],
+    synthetic: !values['no-synthetic'], minutes: values.minutes ? Number(values.minutes) : undefined,
     log: (line) => process.stderr.write(line + '\n'),
   })
   process.stdout.write(JSON.stringify(r, null, 2) + '\n')
