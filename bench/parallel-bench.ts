@@ -13,9 +13,10 @@
  * - RSS over repeated passes over the corpus (flat = no leak).
  *
  * Times are minima over rounds (the machine is shared: the minimum is the least disturbed);
- * medians are given alongside. The V8 flags the process ran with are part of the result: run it
- * as the `parevm` binary runs (`node --single-threaded-gc --max-semi-space-size=64
- * dist/bench/parallel-bench.js [--rounds 3] [--rss-passes 20]`, or `npm run bench`).
+ * medians are given alongside. The V8 flags the process ran with are part of the result: run
+ * it with the `parevm` binary's (bin/parevm.js: `node --single-threaded-gc
+ * --max-semi-space-size=64 --heap-growing-percent=50 dist/bench/parallel-bench.js [--rounds 3]
+ * [--rss-passes 20]`), or as `parevm bench --only parallel`.
  */
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'

@@ -6,6 +6,14 @@
  *
  * Each worker holds `prefetch` blocks queued behind the one it runs, so it never waits for
  * the main thread; the main thread only reads raw bytes from SQLite and reorders reports.
+ *
+ * V8 flags are per process (setting them at run time with v8.setFlagsFromString crashed V8
+ * here), so bin/parevm.js starts node with them. Measured on 2 cores, 50 mainnet blocks:
+ * `--single-threaded-gc` (GC helper threads no longer fight the workers) and
+ * `--max-semi-space-size=64` take 2 workers vs 1 from 1.56× to 1.92×;
+ * `--heap-growing-percent=50` keeps each isolate's heap within 1.5× of its live data, which
+ * V8 otherwise lets grow to several times that (RSS 5.1–6.0 GB and rising after 10 passes of
+ * a pool with Block-STM inside, vs a 3.6–3.8 GB plateau; ~3% slower).
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads'
 import type { ChainProfile } from '../execute/chain.js'
@@ -53,13 +61,6 @@ export interface ReplayPool {
   close(): Promise<void>
 }
 
-/**
- * The process flags that make workers scale (V8 flags are per process; setting them at run
- * time with v8.setFlagsFromString crashed V8 here). Measured on 2 cores, 50 mainnet blocks,
- * 2 pool workers vs 1: 1.54× without, 1.67–1.87× with both (1.66–1.80× with the first only);
- * `resourceLimits.maxYoungGenerationSizeMb` of 96 or 192 did not help on top.
- */
-export const RECOMMENDED_NODE_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=64']
 
 export interface PoolWorkerData {
   intra: 'sequential' | 'block-stm'
