@@ -345,12 +345,20 @@ export class BlockSession {
     this.logOrigin.push(origin)
   }
 
-  /** Replica updates for a lane: everything since its last task but its own write sets. */
+  /**
+   * Replica updates for a lane: everything since its last task but its own write sets — unless
+   * an ESTIMATE of the same transaction comes earlier in the same stretch. A failed incarnation
+   * is retried under the same number, and a lane may have run the retry from a batch sent before
+   * that ESTIMATE: applied after its own write set, it would hide it for good without this.
+   */
   private updatesFor(lane: number): Update[] {
     const out: Update[] = []
+    const estimated = new Set<number>()
     for (let k = this.cursor[lane]!; k < this.log.length; k++) {
-      if (this.logOrigin[k] === lane && this.log[k]!.k === 'w') continue
-      out.push(this.log[k]!)
+      const u = this.log[k]!
+      if (u.k === 'e') estimated.add(u.tx)
+      else if (this.logOrigin[k] === lane && !estimated.has(u.tx)) continue
+      out.push(u)
     }
     this.cursor[lane] = this.log.length
     return out

@@ -103,7 +103,8 @@ export class TxExecutor {
 
   private setProgress(b: ActiveBlock, tx: number, value: number): void {
     Atomics.store(b.progress, tx, value)
-    if (this.mayWait) Atomics.notify(b.progress, tx)
+    // Always: a worker thread may wait on a transaction an inline lane runs.
+    Atomics.notify(b.progress, tx)
   }
 
   async startBlock(task: BlockTask): Promise<void> {
@@ -124,6 +125,8 @@ export class TxExecutor {
 
   endBlock(blockId: number): void {
     if (this.active?.id === blockId) this.active = null
+    // What peers posted for the block is stale now: drop it rather than let it pile up.
+    this.drainPeers()
   }
 
   /**
