@@ -264,7 +264,21 @@ export function benchSummary(r: ParallelBenchResult): string {
     `synthetic ${r.synthetic.txs} independent transfers: ${r.synthetic.seqMs.min.toFixed(1)} → ${r.synthetic.parMs.min.toFixed(1)} ms = ${r.synthetic.speedup}× (target ≥ 1.8)`,
     `simulator at 32 workers: median ${sim.median.toFixed(2)}×, aggregate ${sim.aggregate.toFixed(2)}× (pevm measured 1.82× median)`,
     `RSS over ${r.rss.passes} passes (MB): ${r.rss.mb.join(' ')}`,
+    '',
+    'intra-block, per block (ms are minima over rounds; bound = min(2, critical path by measured time)):',
+    blockTable(r.intraBlock.blocks),
   ].join('\n')
+}
+
+/** The per-block Block-STM rows as a fixed-width table. */
+export function blockTable(rows: BlockRow[]): string {
+  const head = ['block', 'txs', 'seq ms', 'Block-STM ms', 'speedup', 'bound', 'of bound', 'executions', 'aborts']
+  const body = rows.map((b) => [
+    String(b.block), String(b.txs), b.seqMs.toFixed(1), b.parMs.toFixed(1), b.speedup.toFixed(2), b.bound.toFixed(2),
+    b.ofBound.toFixed(2), String(b.executions), String(b.aborts),
+  ])
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)))
+  return [head, ...body].map((row) => row.map((c, i) => c.padStart(widths[i]!)).join('  ')).join('\n')
 }
 
 async function main(): Promise<void> {
