@@ -2,8 +2,8 @@
  * The Block-STM coordinator for one block. It owns the authoritative multi-version memory and
  * the scheduler; execution tasks go to lanes (worker threads), validation tasks run here (a
  * read-set check is microseconds, an execution ~0.1–1 ms). Each execution message carries the
- * replica updates recorded since that lane's previous message, so a worker never waits on a
- * message to read.
+ * replica updates recorded since that lane's previous message (and lanes post their write sets
+ * to each other directly), so a worker never waits on a message round trip to read.
  *
  * Placement: versions go out in batches sized to ~1.5 ms of work. A transaction whose sender's
  * previous transaction is queued or running in a lane goes to that lane (a chain of one sender

@@ -1,11 +1,11 @@
-import type { MessagePort } from 'node:worker_threads'
-
 /**
- * Messages between the Block-STM coordinator and its execution workers. One message per task
- * each way, never one per read: a worker holds the block, its pre-state and a replica of the
- * multi-version memory, which rides along with each task as the batch of write sets (and
- * ESTIMATE marks) recorded since that worker's previous task.
+ * Messages between the Block-STM coordinator and its execution workers, and between workers.
+ * Never one per read: a worker holds the block, its pre-state and a replica of the
+ * multi-version memory, which rides along with each batch of tasks as the write sets (and
+ * ESTIMATE marks) recorded since that worker's previous batch, and which peers also post to
+ * each other directly. Each result goes back on its own as soon as it is ready.
  */
+import type { MessagePort } from 'node:worker_threads'
 
 /** What a worker needs to rebuild the block's `Common` (fork, EIPs, chain parameters). */
 export interface CommonSpec {
@@ -177,7 +177,7 @@ export interface WorkerFatal {
 
 export type ExecResult = ExecDone | ExecDependency
 
-/** One reply per batch. */
+/** A result (`partial`), or the end of a batch (with setup time once per block). */
 export interface ExecBatchDone {
   t: 'batch'
   blockId: number
