@@ -3,7 +3,7 @@
  * synthetic block), each comparison alternating its two sides round by round:
  *
  * - the machine's ceiling: two threads replaying independently at once vs one alone
- *   (machine-ceiling.ts), the most any two-thread scheme can gain here;
+ *   (machine-ceiling.ts), what two busy threads cost each other here;
  * - inter-block: the replay pool with 2 workers vs 1 (whole replay: decode, execute, verify);
  * - intra-block: Block-STM with 2 execution workers vs sequential execution, per block and
  *   aggregated, against min(2, the block's critical-path bound by measured time);
