@@ -7,7 +7,10 @@
  *
  *   node dist/bench/stress-parallel.js [--schedules 200] [--workers 1,2,4,8] [--blocks N,N]
  *                                      [--seed 1] [--data DIR] [--db FILE]… [--no-mainnet]
- *                                      [--no-synthetic] [--minutes M]
+ *                                      [--no-synthetic] [--minutes M] [--from S]
+ *
+ * Schedule s (0-based) uses seed `seed + s`; schedule 0 is unperturbed. `--from S` starts at
+ * schedule S, so a long sweep can be split over runs with the same seeds as one run.
  */
 import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -34,6 +37,8 @@ export interface StressOptions {
   synthetic: boolean
   /** Stop after the schedule during which this many minutes have passed (all K equally covered). */
   minutes?: number
+  /** First schedule index (default 0), to continue an earlier run where it stopped. */
+  from?: number
   log?: (line: string) => void
 }
 
@@ -50,8 +55,10 @@ export interface StressResult {
   executions: number
   aborts: number
   seconds: number
-  /** Schedules completed for every K (fewer than asked when --minutes ran out). */
+  /** Schedules completed for every K in this run (fewer than asked when --minutes ran out). */
   schedules: number
+  /** Schedule indices covered, 1-based inclusive: [from + 1, last]. */
+  range: [number, number]
 }
 
 interface Case {
@@ -111,13 +118,14 @@ export async function stressParallel(opts: StressOptions): Promise<StressResult>
   if (opts.mainnet) cases.push(...await storedCases(corpusDb(opts.data), 'mainnet', opts))
   for (const db of opts.dbs) cases.push(...await storedCases(db, basename(db), opts))
   if (opts.synthetic) cases.push(...await syntheticCases())
-  log(`stress: ${cases.length} blocks × K ∈ {${opts.workers.join(', ')}} × ${opts.schedules} schedules`)
-  const result: StressResult = { checks: 0, failures: [], executions: 0, aborts: 0, seconds: 0, schedules: 0 }
+  const from = opts.from ?? 0
+  log(`stress: ${cases.length} blocks × K ∈ {${opts.workers.join(', ')}} × schedules ${from + 1}…${opts.schedules}`)
+  const result: StressResult = { checks: 0, failures: [], executions: 0, aborts: 0, seconds: 0, schedules: 0, range: [from + 1, from] }
   // Schedules outermost: wherever a time budget stops the run, every K has had as many.
   const execs = opts.workers.map((workers) => ({ workers, exec: blockStmExecute({ workers }) }))
   const deadline = opts.minutes ? t0 + opts.minutes * 60_000 : Infinity
   try {
-    for (let s = 0; s < opts.schedules && performance.now() < deadline; s++) {
+    for (let s = from; s < opts.schedules && performance.now() < deadline; s++) {
       const seed = opts.seed + s
       for (const { workers, exec } of execs) {
         // Schedule 0 unperturbed; the rest perturbed, each with its own seed.
@@ -134,7 +142,8 @@ export async function stressParallel(opts: StressOptions): Promise<StressResult>
           }
         }
       }
-      result.schedules = s + 1
+      result.schedules = s + 1 - from
+      result.range[1] = s + 1
       log(`schedule ${s + 1}/${opts.schedules} (K = ${opts.workers.join(', ')}): ${result.checks} checks, ${result.failures.length} failures`)
     }
   } finally {
@@ -157,6 +166,7 @@ async function main(): Promise<void> {
       db: { type: 'string', multiple: true, default: [] },
       'no-mainnet': { type: 'boolean', default: false },
       minutes: { type: 'string' },
+      from: { type: 'string', default: '0' },
       'no-synthetic': { type: 'boolean', default: false },
     },
   })
@@ -164,6 +174,7 @@ async function main(): Promise<void> {
     schedules: Number(values.schedules), workers: list(values.workers)!, blocks: list(values.blocks), seed: Number(values.seed),
     data: values.data ?? join(defaultSharedDir(), 'mainnet'), dbs: values.db, mainnet: !values['no-mainnet'],
     synthetic: !values['no-synthetic'], minutes: values.minutes ? Number(values.minutes) : undefined,
+    from: Number(values.from),
     log: (line) => process.stderr.write(line + '\n'),
   })
   process.stdout.write(JSON.stringify(r, null, 2) + '\n')
