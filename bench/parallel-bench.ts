@@ -7,7 +7,10 @@
  * - inter-block: the replay pool with 2 workers vs 1 (whole replay: decode, execute, verify);
  * - intra-block: Block-STM with 2 execution workers vs sequential execution, per block and
  *   aggregated, against min(2, the block's critical-path bound by measured time);
- * - a synthetic block of independent transfers, Block-STM vs sequential;
+ *   and what a perfect executor would reach on the same graphs (oracle schedule, with and
+ *   without the machine's two-thread contention);
+ * - a synthetic block of independent transfers, Block-STM vs sequential, and a zero-overhead
+ *   split of it over two threads (machine-ceiling.ts);
  * - the simulator: the measured dependency graphs and sequential per-transaction costs
  *   replayed on N = 1…64 workers (median speedup at 32);
  * - RSS over repeated passes over the corpus (flat = no leak).
@@ -26,14 +29,15 @@ import { chainRules } from '../core/execute/chain.js'
 import { kzgReady } from '../core/execute/crypto.js'
 import { decodeBlock } from '../core/execute/decode.js'
 import {
-  blockStmExecute, independentTransfers, median, simulateCorpus, DEFAULT_WORKER_COUNTS, type BlockStmStats, type CorpusSimulation,
+  blockStmExecute, independentTransfers, median, simulateBlock, simulateCorpus, DEFAULT_WORKER_COUNTS, type BlockStmStats,
+  type CorpusSimulation,
 } from '../core/execute/parallel/index.js'
 import { createReplayPool } from '../core/replay/pool.js'
 import { replayStored } from '../core/replay/run-replay.js'
 import { corpusDb, defaultSharedDir } from '../core/bench/corpus.js'
 import { decodeRawBlock } from '../storage/codec.js'
 import { Store } from '../storage/store.js'
-import { machineCeiling, type MachineCeiling } from './machine-ceiling.js'
+import { machineCeiling, syntheticCeiling, type MachineCeiling, type SyntheticCeiling } from './machine-ceiling.js'
 
 export interface ParallelBenchOptions {
   rounds: number
@@ -75,9 +79,15 @@ export interface ParallelBenchResult {
     /** The same with each block's bound capped by the machine's two-thread ceiling instead of 2. */
     ceilingBoundSpeedup: number
     ofCeilingBound: number
+    /**
+     * What a perfect executor would reach: each block's measured graph and sequential costs on
+     * an oracle list schedule with 2 workers (no overhead, no aborts), and the same with the
+     * two threads slowing each other as much as the machine ceiling measured.
+     */
+    oracle: { speedup: number; ofBound: number; contendedSpeedup: number; contendedOfBound: number }
     blocks: BlockRow[]
   }
-  synthetic: { txs: number; seqMs: Timed; parMs: Timed; speedup: number }
+  synthetic: { txs: number; seqMs: Timed; parMs: Timed; speedup: number; ceiling: SyntheticCeiling }
   simulator: { at32: CorpusSimulation; byWorkers: CorpusSimulation[] }
   rss: { passes: number; mb: number[] }
 }
@@ -142,6 +152,9 @@ async function intraBlock(
   const par = blockStmExecute({ workers, keepGraph: true })
   const rows: BlockRow[] = []
   const graphs: Array<{ deps: number[][]; costs: number[] }> = []
+  // Per row: the oracle schedule's speedup without and with the machine's contention.
+  const oracles: Array<[number, number]> = []
+  const contended = { rate: (busy: number): number => (busy >= 2 ? ceiling / 2 : 1) }
   try {
     for (const { input } of corpus) {
       await seq.execute(input)
@@ -171,6 +184,10 @@ async function intraBlock(
         bound: round3(bound), ofBound: round3(s / p / bound), executions: stats!.executions, aborts: stats!.aborts,
       })
       if (stats!.graph) graphs.push({ deps: stats!.graph.deps, costs })
+      const deps = stats!.graph?.deps ?? costs.map(() => [])
+      oracles.push(costs.length === 0 ? [1, 1] : [
+        simulateBlock({ deps }, costs, workers).speedup, simulateBlock({ deps }, costs, workers, contended).speedup,
+      ])
     }
   } finally {
     await par.close()
@@ -179,18 +196,26 @@ async function intraBlock(
   const parMs = rows.reduce((x, r) => x + r.parMs, 0)
   const boundMs = rows.reduce((x, r) => x + r.seqMs / r.bound, 0)
   const ceilingBoundMs = rows.reduce((x, r) => x + r.seqMs / Math.min(r.bound, ceiling), 0)
+  const oracleMs = rows.reduce((x, r, i) => x + r.seqMs / oracles[i]![0], 0)
+  const contendedMs = rows.reduce((x, r, i) => x + r.seqMs / oracles[i]![1], 0)
+  const boundSpeedup = seqMs / boundMs
   log(`intra-block: sequential ${seqMs.toFixed(0)} ms, Block-STM ${parMs.toFixed(0)} ms`)
   return {
     result: {
       workers, seqMs: round3(seqMs), parMs: round3(parMs), speedup: round3(seqMs / parMs), boundSpeedup: round3(seqMs / boundMs),
       ofBound: round3(seqMs / parMs / (seqMs / boundMs)),
-      ceilingBoundSpeedup: round3(seqMs / ceilingBoundMs), ofCeilingBound: round3(seqMs / parMs / (seqMs / ceilingBoundMs)), blocks: rows,
+      ceilingBoundSpeedup: round3(seqMs / ceilingBoundMs), ofCeilingBound: round3(seqMs / parMs / (seqMs / ceilingBoundMs)),
+      oracle: {
+        speedup: round3(seqMs / oracleMs), ofBound: round3(seqMs / oracleMs / boundSpeedup),
+        contendedSpeedup: round3(seqMs / contendedMs), contendedOfBound: round3(seqMs / contendedMs / boundSpeedup),
+      },
+      blocks: rows,
     },
     graphs,
   }
 }
 
-async function synthetic(rounds: number): Promise<ParallelBenchResult['synthetic']> {
+async function synthetic(rounds: number, ceilingRounds: number): Promise<ParallelBenchResult['synthetic']> {
   const b = independentTransfers(1000)
   const seq = new BlockExecutor()
   const par = blockStmExecute({ workers: 2 })
@@ -208,7 +233,8 @@ async function synthetic(rounds: number): Promise<ParallelBenchResult['synthetic
   } finally {
     await par.close()
   }
-  return { txs: 1000, seqMs: timed(s), parMs: timed(p), speedup: round3(Math.min(...s) / Math.min(...p)) }
+  const ceiling = await syntheticCeiling(1000, 20, ceilingRounds)
+  return { txs: 1000, seqMs: timed(s), parMs: timed(p), speedup: round3(Math.min(...s) / Math.min(...p)), ceiling }
 }
 
 async function rss(db: string, passes: number, log: (s: string) => void): Promise<ParallelBenchResult['rss']> {
@@ -236,7 +262,7 @@ export async function parallelBench(db: string, opts: ParallelBenchOptions): Pro
   const inter = await interBlock(db, opts.rounds, log)
   const corpus = loadCorpus(db)
   const { result: intra, graphs } = await intraBlock(corpus, opts.rounds, ceiling.ceiling, log)
-  const syn = await synthetic(opts.rounds * 3)
+  const syn = await synthetic(opts.rounds * 3, opts.rounds)
   log(`synthetic: ${syn.speedup}×`)
   const byWorkers = simulateCorpus(graphs, DEFAULT_WORKER_COUNTS)
   const memory = opts.rssPasses > 0 ? await rss(db, opts.rssPasses, log) : { passes: 0, mb: [] }
@@ -261,7 +287,12 @@ export function benchSummary(r: ParallelBenchResult): string {
     `intra-block Block-STM, 2 workers: ${r.intraBlock.seqMs.toFixed(0)} → ${r.intraBlock.parMs.toFixed(0)} ms = ${r.intraBlock.speedup}× ` +
       `of a ${r.intraBlock.boundSpeedup}× bound = ${r.intraBlock.ofBound} (target ≥ 0.85); ` +
       `of the bound capped by the machine ceiling (${r.intraBlock.ceilingBoundSpeedup}×) = ${r.intraBlock.ofCeilingBound}`,
+    `  a perfect executor (oracle schedule of the measured graphs, 2 workers, no overhead, no aborts): ${r.intraBlock.oracle.speedup}× = ` +
+      `${r.intraBlock.oracle.ofBound} of the bound; with the threads slowing each other as in the machine ceiling: ` +
+      `${r.intraBlock.oracle.contendedSpeedup}× = ${r.intraBlock.oracle.contendedOfBound} of the bound`,
     `synthetic ${r.synthetic.txs} independent transfers: ${r.synthetic.seqMs.min.toFixed(1)} → ${r.synthetic.parMs.min.toFixed(1)} ms = ${r.synthetic.speedup}× (target ≥ 1.8)`,
+    `  a zero-overhead split (two threads each executing 500 such transfers at once, nothing shared) vs one thread all 1000: ` +
+      `${r.synthetic.ceiling.ceiling}× (${r.synthetic.ceiling.reps} executions: ${Math.min(...r.synthetic.ceiling.one).toFixed(2)} → ${Math.min(...r.synthetic.ceiling.two).toFixed(2)} s)`,
     `simulator at 32 workers: median ${sim.median.toFixed(2)}×, aggregate ${sim.aggregate.toFixed(2)}× (pevm measured 1.82× median)`,
     `RSS over ${r.rss.passes} passes (MB): ${r.rss.mb.join(' ')}`,
     '',

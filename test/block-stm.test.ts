@@ -110,6 +110,18 @@ describe('statistics and simulator', () => {
     const corpus = simulateCorpus([{ deps: chain, costs }, { deps: none, costs }, { deps: none, costs: [3, 1] }], [1, 32])
     assert.deepEqual(corpus.map((c) => c.median), [1, 4 / 3])
   })
+
+  test('the simulator under contention: busy workers slow each other', () => {
+    const deps = [[], [0], [], [1, 2], [], [3]]
+    const costs = [2, 1, 3, 1, 2, 1]
+    for (const workers of [1, 2, 3]) {
+      assert.equal(simulateBlock({ deps }, costs, workers, { rate: () => 1 }).makespan, simulateBlock({ deps }, costs, workers).makespan)
+    }
+    // Two independent transactions of costs 3 and 1 at half speed while both run: the short one
+    // ends at t = 2 (1 / 0.5) with the long one 2 units short, which then runs alone: t = 4.
+    assert.equal(simulateBlock({ deps: [[], []] }, [3, 1], 2, { rate: (k) => (k === 2 ? 0.5 : 1) }).makespan, 4)
+    assert.equal(simulateBlock({ deps: [[], [], [], []] }, [1, 1, 1, 1], 2, { rate: (k) => (k === 2 ? 0.5 : 1) }).speedup, 1)
+  })
 })
 
 async function digestOf(raw: RawBlock, execute: ExecuteFn): Promise<{ digest: string; stats: BlockStmStats }> {

@@ -10,6 +10,8 @@ import type { DependencyGraph } from './stats.js'
 export interface SimulationOptions {
   /** Added to every transaction's cost (per-task dispatch overhead), same unit as the costs. */
   overheadPerTx?: number
+  /** Speed of each busy worker while `busy` run at once (default 1: no contention). */
+  rate?: (busy: number) => number
 }
 
 export interface BlockSimulation {
@@ -69,18 +71,10 @@ class MinHeap<T> {
 
 /** The schedule's length on `workers` workers. */
 export function simulateMakespan(costs: number[], deps: number[][], workers: number, opts: SimulationOptions = {}): number {
+  if (opts.rate) return simulateWithRate(costs, deps, workers, opts.rate, opts.overheadPerTx ?? 0)
   const n = costs.length
   const overhead = opts.overheadPerTx ?? 0
-  const waiting = new Array<number>(n).fill(0)
-  const dependents: number[][] = Array.from({ length: n }, () => [])
-  for (let i = 0; i < n; i++) {
-    for (const d of new Set(deps[i] ?? [])) {
-      waiting[i]!++
-      dependents[d]!.push(i)
-    }
-  }
-  const ready = new MinHeap<number>((a, b) => a < b)
-  for (let i = 0; i < n; i++) if (waiting[i] === 0) ready.push(i)
+  const { waiting, dependents, ready } = dependencyState(n, deps)
   const running = new MinHeap<[number, number]>((a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]))
   let idle = workers
   let now = 0
@@ -96,6 +90,53 @@ export function simulateMakespan(costs: number[], deps: number[][], workers: num
     idle++
     done++
     for (const d of dependents[tx]!) if (--waiting[d]! === 0) ready.push(d)
+  }
+  return now
+}
+
+function dependencyState(n: number, deps: number[][]): { waiting: number[]; dependents: number[][]; ready: MinHeap<number> } {
+  const waiting = new Array<number>(n).fill(0)
+  const dependents: number[][] = Array.from({ length: n }, () => [])
+  for (let i = 0; i < n; i++) {
+    for (const d of new Set(deps[i] ?? [])) {
+      waiting[i]!++
+      dependents[d]!.push(i)
+    }
+  }
+  const ready = new MinHeap<number>((a, b) => a < b)
+  for (let i = 0; i < n; i++) if (waiting[i] === 0) ready.push(i)
+  return { waiting, dependents, ready }
+}
+
+/**
+ * The same list schedule when busy workers slow each other: while k transactions run, each
+ * advances at `rate(k)` units of its cost per unit of time (a machine's measured contention).
+ */
+function simulateWithRate(costs: number[], deps: number[][], workers: number, rate: (busy: number) => number, overhead: number): number {
+  const n = costs.length
+  const { waiting, dependents, ready } = dependencyState(n, deps)
+  // Remaining cost of each running transaction (few workers: a flat list is fastest).
+  const running: Array<{ tx: number; left: number }> = []
+  let now = 0
+  let done = 0
+  while (done < n) {
+    while (running.length < workers && ready.size > 0) {
+      const tx = ready.pop()!
+      running.push({ tx, left: costs[tx]! + overhead })
+    }
+    const r = rate(running.length)
+    let first = 0
+    for (let i = 1; i < running.length; i++) {
+      const a = running[i]!
+      const b = running[first]!
+      if (a.left < b.left || (a.left === b.left && a.tx < b.tx)) first = i
+    }
+    const step = running[first]!.left
+    now += step / r
+    for (const x of running) x.left -= step
+    const [finished] = running.splice(first, 1)
+    done++
+    for (const d of dependents[finished!.tx]!) if (--waiting[d]! === 0) ready.push(d)
   }
   return now
 }
