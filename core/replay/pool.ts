@@ -23,6 +23,9 @@ import type { RawBlock } from '../../storage/codec.js'
 import type { Store } from '../../storage/store.js'
 import type { BlockReport } from './replay-block.js'
 
+/** Blocks read ahead of the in-order consumer, at least (raw bytes and reports held meanwhile). */
+const READ_AHEAD = 16
+
 export class PoolWorkerCrashError extends Error {
   override name = 'PoolWorkerCrashError'
 }
@@ -203,8 +206,11 @@ export function createReplayPool(opts: ReplayPoolOptions): ReplayPool {
     const myJobs = new Set<number>()
 
     const dispatch = (): void => {
-      // Bound what is read ahead of the consumer: at most one window of blocks in memory.
-      while (next < numbers.length && outcomes.size + myJobs.size < opts.workers * (prefetch + 2)) {
+      // Bound what is read ahead of the consumer: at most one window of blocks in memory. Not
+      // too tight: while one worker runs a long block, the consumer waits for it in order and the
+      // others go on through short ones (the 50 mainnet blocks' measured times on 2 simulated
+      // workers: 1.91× with a window of 6, 1.95× — no waiting left — from 8 on).
+      while (next < numbers.length && outcomes.size + myJobs.size < Math.max(READ_AHEAD, opts.workers * (prefetch + 2))) {
         const slot = slotFor()
         if (!slot) return
         const index = next++
