@@ -114,8 +114,11 @@ describe('statistics and simulator', () => {
   test('the simulator under contention: busy workers slow each other', () => {
     const deps = [[], [0], [], [1, 2], [], [3]]
     const costs = [2, 1, 3, 1, 2, 1]
-    for (const workers of [1, 2, 3]) {
-      assert.equal(simulateBlock({ deps }, costs, workers, { rate: () => 1 }).makespan, simulateBlock({ deps }, costs, workers).makespan)
+    // By hand, lowest index first: 0 and 2 start; 1 at t = 2; 3 at t = 3 (after 1 and 2); 4
+    // beside it; 5 at t = 4: done at t = 5 (three workers gain nothing more: 1 waits for 0).
+    for (const [workers, makespan] of [[1, 10], [2, 5], [3, 5]] as const) {
+      assert.equal(simulateBlock({ deps }, costs, workers).makespan, makespan)
+      assert.equal(simulateBlock({ deps }, costs, workers, { rate: () => 1 }).makespan, makespan)
     }
     // Two independent transactions of costs 3 and 1 at half speed while both run: the short one
     // ends at t = 2 (1 / 0.5) with the long one 2 units short, which then runs alone: t = 4.

@@ -63,38 +63,17 @@ class MinHeap<T> {
     }
     return top
   }
-
-  peek(): T | undefined {
-    return this.items[0]
-  }
 }
 
-/** The schedule's length on `workers` workers. */
+/**
+ * The schedule's length on `workers` workers. With `rate`, busy workers slow each other: while
+ * k transactions run, each advances at `rate(k)` units of its cost per unit of time (a
+ * machine's measured contention).
+ */
 export function simulateMakespan(costs: number[], deps: number[][], workers: number, opts: SimulationOptions = {}): number {
-  if (opts.rate) return simulateWithRate(costs, deps, workers, opts.rate, opts.overheadPerTx ?? 0)
   const n = costs.length
   const overhead = opts.overheadPerTx ?? 0
-  const { waiting, dependents, ready } = dependencyState(n, deps)
-  const running = new MinHeap<[number, number]>((a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]))
-  let idle = workers
-  let now = 0
-  let done = 0
-  while (done < n) {
-    while (idle > 0 && ready.size > 0) {
-      const tx = ready.pop()!
-      running.push([now + costs[tx]! + overhead, tx])
-      idle--
-    }
-    const [finish, tx] = running.pop()!
-    now = finish
-    idle++
-    done++
-    for (const d of dependents[tx]!) if (--waiting[d]! === 0) ready.push(d)
-  }
-  return now
-}
-
-function dependencyState(n: number, deps: number[][]): { waiting: number[]; dependents: number[][]; ready: MinHeap<number> } {
+  const rate = opts.rate ?? ((): number => 1)
   const waiting = new Array<number>(n).fill(0)
   const dependents: number[][] = Array.from({ length: n }, () => [])
   for (let i = 0; i < n; i++) {
@@ -105,17 +84,7 @@ function dependencyState(n: number, deps: number[][]): { waiting: number[]; depe
   }
   const ready = new MinHeap<number>((a, b) => a < b)
   for (let i = 0; i < n; i++) if (waiting[i] === 0) ready.push(i)
-  return { waiting, dependents, ready }
-}
-
-/**
- * The same list schedule when busy workers slow each other: while k transactions run, each
- * advances at `rate(k)` units of its cost per unit of time (a machine's measured contention).
- */
-function simulateWithRate(costs: number[], deps: number[][], workers: number, rate: (busy: number) => number, overhead: number): number {
-  const n = costs.length
-  const { waiting, dependents, ready } = dependencyState(n, deps)
-  // Remaining cost of each running transaction (few workers: a flat list is fastest).
+  // Remaining cost of each running transaction (at most `workers`: a flat list will do).
   const running: Array<{ tx: number; left: number }> = []
   let now = 0
   let done = 0
@@ -124,7 +93,6 @@ function simulateWithRate(costs: number[], deps: number[][], workers: number, ra
       const tx = ready.pop()!
       running.push({ tx, left: costs[tx]! + overhead })
     }
-    const r = rate(running.length)
     let first = 0
     for (let i = 1; i < running.length; i++) {
       const a = running[i]!
@@ -132,7 +100,7 @@ function simulateWithRate(costs: number[], deps: number[][], workers: number, ra
       if (a.left < b.left || (a.left === b.left && a.tx < b.tx)) first = i
     }
     const step = running[first]!.left
-    now += step / r
+    now += step / rate(running.length)
     for (const x of running) x.left -= step
     const [finished] = running.splice(first, 1)
     done++
