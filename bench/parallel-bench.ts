@@ -295,7 +295,7 @@ export function benchSummary(r: ParallelBenchResult): string {
       `${r.synthetic.ceiling.ceiling}× (${r.synthetic.ceiling.reps} executions: ${Math.min(...r.synthetic.ceiling.one).toFixed(2)} → ${Math.min(...r.synthetic.ceiling.two).toFixed(2)} s; ` +
       `per round ${r.synthetic.ceiling.perRound.join(' ')})`,
     `  the same split handing each result over to one thread that applies them in block order (no scheduling, no validation): ` +
-      `${r.synthetic.ceiling.handoverCeiling}× (per round ${r.synthetic.ceiling.one.map((o, i) => (o / r.synthetic.ceiling.handover[i]!).toFixed(3)).join(' ')})`,
+      `${r.synthetic.ceiling.handoverCeiling}× (per round ${r.synthetic.ceiling.handoverPerRound.join(' ')})`,
     `simulator at 32 workers: median ${sim.median.toFixed(2)}×, aggregate ${sim.aggregate.toFixed(2)}× (pevm measured 1.82× median)`,
     `RSS over ${r.rss.passes} passes (MB): ${r.rss.mb.join(' ')}`,
     '',
