@@ -11,9 +11,10 @@
  * transfers at once, nothing shared. t(one) / t(two) is what a parallel executor with no
  * coordination cost at all would reach on that block here — the synthetic target's ceiling.
  * And the same split with only the hand-over that an executor committing on one thread (as
- * Block-STM's coordinator does) cannot avoid: each thread posts every transaction's result (receipt fields and write set, in the wire form Block-STM uses, in
- * batches) to the main thread, which applies them in block order (the write set to the block's
- * state, the receipt with its cumulative gas) — no scheduling, no validation, no aborts.
+ * Block-STM's coordinator does) cannot avoid: each thread posts every transaction's result
+ * (receipt fields and write set, in the wire form Block-STM uses, in batches) to the main
+ * thread, which applies them in block order (the write set to the block's state, the receipt
+ * with its cumulative gas) — no scheduling, no validation, no aborts.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { chainRules } from '../core/execute/chain.js'
@@ -59,6 +60,9 @@ type Job = { db: string } | { txs: number; seed: string; reps: number; handover?
 const HANDOVER_BATCH = 32
 
 type Handed = Array<[TxResultWire, WriteSetWire]>
+
+/** The seeds of the two half blocks of the split (the whole block's is 'independent'). */
+const HALF_SEEDS = ['independent-a', 'independent-b'] as const
 
 /** What a worker times: a pass over the corpus, or `reps` executions of a synthetic block. */
 async function makePass(job: Job): Promise<() => Promise<number>> {
@@ -163,14 +167,14 @@ export async function machineCeiling(db: string, rounds: number, log: (s: string
  * repetition) and times it all from the go signal.
  */
 async function runHandover(half: number, reps: number): Promise<number> {
-  const blocks = [independentTransfers(half, 'independent-a'), independentTransfers(half, 'independent-b')]
+  const blocks = HALF_SEEDS.map((seed) => independentTransfers(half, seed))
   const common = blocks[0]!.input.block.common
   const queues: Handed[] = [[], []]
   let wake = (): void => {}
   // The warm-up pass hands its results over too, before the worker says it is ready: dropped.
   let started = false
-  const ws = blocks.map((_, i) =>
-    spawn({ txs: half, seed: i === 0 ? 'independent-a' : 'independent-b', reps, handover: true }, (batch) => {
+  const ws = HALF_SEEDS.map((seed, i) =>
+    spawn({ txs: half, seed, reps, handover: true }, (batch) => {
       if (!started) return
       for (const item of batch) queues[i]!.push(item)
       wake()
@@ -216,7 +220,7 @@ export async function syntheticCeiling(txs: number, reps: number, rounds: number
   const handover: number[] = []
   for (let r = 0; r < rounds; r++) {
     one.push(await runThreads([{ txs, seed: 'independent', reps }]))
-    two.push(await runThreads([{ txs: txs / 2, seed: 'independent-a', reps }, { txs: txs / 2, seed: 'independent-b', reps }]))
+    two.push(await runThreads(HALF_SEEDS.map((seed) => ({ txs: txs / 2, seed, reps }))))
     handover.push(await runHandover(txs / 2, reps))
   }
   const r3 = (x: number): number => Math.round(x * 1000) / 1000
